@@ -1,0 +1,61 @@
+import { Heading, Text } from 'react-email'
+import { Footer } from './_components/footer'
+import { Layout } from './_components/layout'
+import { MarkdownBody } from './_components/markdown-body'
+import { styles } from './_components/theme'
+
+export interface Props {
+  courseName: string
+  siteUrl: string
+  title: string
+  preview: string
+  markdown: string
+  lessonNumber: number
+  lessonCount: number
+  firstName: string
+  unsubscribeUrl: string
+  preferencesUrl: string
+  viewInBrowserUrl: string
+  postalAddress: string
+}
+
+/** One lesson of the course. */
+export default function LessonEmail(props: Props) {
+  const { courseName, siteUrl, title, preview, markdown, lessonNumber, lessonCount } = props
+  return (
+    <Layout
+      title={title}
+      preview={preview}
+      eyebrow={`${courseName} · Lesson ${lessonNumber} of ${lessonCount}`}
+    >
+      <Heading as="h1" style={styles.title}>
+        {title}
+      </Heading>
+      <Text style={styles.paragraph}>{`Hi ${props.firstName},`}</Text>
+      <MarkdownBody markdown={markdown} />
+      <Footer
+        reason={`You are receiving this because you signed up for the free email course "${courseName}" at ${siteUrl} and confirmed your address.`}
+        unsubscribeUrl={props.unsubscribeUrl}
+        preferencesUrl={props.preferencesUrl}
+        viewInBrowserUrl={props.viewInBrowserUrl}
+        postalAddress={props.postalAddress}
+      />
+    </Layout>
+  )
+}
+
+LessonEmail.PreviewProps = {
+  courseName: 'Avoiding SMP regrets',
+  siteUrl: 'http://localhost:3000',
+  title: 'What SMP is, and what it is not',
+  preview: 'A plain-English start: the treatment, what it can do, and what it cannot.',
+  markdown:
+    'Scalp micropigmentation places tiny dots of pigment in the scalp.\n\n## What it is not\n\n- Not surgery\n- Not hair growth\n\n> Take your time.\n',
+  lessonNumber: 1,
+  lessonCount: 7,
+  firstName: 'Sam',
+  unsubscribeUrl: 'http://localhost:3000/unsubscribe?token=preview',
+  preferencesUrl: 'http://localhost:3000/preferences?token=preview',
+  viewInBrowserUrl: 'http://localhost:3000/lessons/welcome',
+  postalAddress: '1 Example Street, Example Town',
+} satisfies Props

@@ -1,0 +1,65 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import type { Config } from '../config'
+import { ContentError, loadContent } from '../content/catalog'
+import { formatProblem } from '../content/types'
+import { renderWebVersion } from '../content/web-version'
+import { type CliIo, EXIT, writeLine } from './io'
+
+export const buildUsage =
+  'course build [--out DIR]   compile every lesson, newsletter and the confirmation email to DIR (dist/emails)'
+
+/**
+ * `course build`: validates all content and writes each email's HTML and text (as the web version,
+ * with a generic greeting) plus a manifest. Exits 1 listing every problem in every file.
+ */
+export async function buildCommand(args: string[], io: CliIo, config: Config): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' } }, strict: true })
+  const outDir = path.resolve(io.cwd, values.out ?? 'dist/emails')
+  let content: Awaited<ReturnType<typeof loadContent>>
+  try {
+    content = await loadContent({
+      lessonsDir: config.lessonsDir,
+      newslettersDir: config.newslettersDir,
+      site: {
+        courseName: config.mail.courseName,
+        baseUrl: config.baseUrl,
+        postalAddress: config.mail.postalAddress,
+      },
+    })
+  } catch (error) {
+    if (!(error instanceof ContentError)) throw error
+    for (const problem of error.problems) writeLine(io.err, formatProblem(problem))
+    writeLine(io.err, `build failed: ${error.problems.length} problem(s)`)
+    return EXIT.failed
+  }
+  mkdirSync(outDir, { recursive: true })
+  const emails = [
+    ...content.lessons.map((lesson) => content.compiled('lesson', lesson.slug)!),
+    ...content.newsletters.map((issue) => content.compiled('newsletter', issue.slug)!),
+    content.confirmation,
+  ]
+  const manifest = []
+  for (const compiled of emails) {
+    const { html, text, subject } = renderWebVersion(config.baseUrl, compiled)
+    writeFileSync(path.join(outDir, `${compiled.slug}.html`), html)
+    writeFileSync(path.join(outDir, `${compiled.slug}.txt`), text)
+    const htmlBytes = Buffer.byteLength(html)
+    manifest.push({
+      kind: compiled.kind,
+      slug: compiled.slug,
+      subject,
+      preview: compiled.preview,
+      htmlBytes,
+      textBytes: Buffer.byteLength(text),
+    })
+    writeLine(
+      io.out,
+      `${compiled.kind.padEnd(12)} ${compiled.slug.padEnd(32)} ${(htmlBytes / 1024).toFixed(1).padStart(6)} KB`,
+    )
+  }
+  writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  writeLine(io.out, `built ${emails.length} emails into ${path.relative(io.cwd, outDir) || '.'}`)
+  return EXIT.ok
+}

@@ -1,0 +1,134 @@
+import { render, toPlainText } from '@react-email/render'
+import type { ReactElement } from 'react'
+import ConfirmEmail from '../../emails/confirm'
+import LessonEmail from '../../emails/lesson'
+import NewsletterEmail from '../../emails/newsletter'
+import { type CompiledEmail, toTemplate } from './personalize'
+import { PLACEHOLDERS } from './placeholders'
+import type { Lesson, Newsletter } from './types'
+
+/** What every email says about the sender. */
+export interface SiteInfo {
+  courseName: string
+  baseUrl: string
+  postalAddress: string
+}
+
+/**
+ * html-to-text settings for the text part: lines wrapped at 78 characters (RFC 5322's advice),
+ * every link's URL shown after its text, the hidden preheader and images left out.
+ */
+const TEXT_OPTIONS = {
+  wordwrap: 78,
+  selectors: [
+    { selector: 'img', format: 'skip' },
+    { selector: '[data-skip-in-text=true]', format: 'skip' },
+    {
+      selector: 'a',
+      options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['<', '>'] as [string, string] },
+    },
+    { selector: 'h1', options: { uppercase: false } },
+    { selector: 'h2', options: { uppercase: false } },
+    { selector: 'h3', options: { uppercase: false } },
+    { selector: 'h4', options: { uppercase: false } },
+    { selector: 'ul', options: { itemPrefix: ' - ' } },
+    { selector: 'hr', options: { length: 40 } },
+  ],
+}
+
+async function renderParts(element: ReactElement): Promise<{ html: string; text: string }> {
+  const html = await render(element)
+  return { html, text: `${toPlainText(html, TEXT_OPTIONS).trim()}\n` }
+}
+
+/** Formats YYYY-MM-DD as "16 November 2026". */
+export function formatDateLabel(date: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(`${date}T00:00:00Z`))
+}
+
+const personal = {
+  firstName: PLACEHOLDERS.firstName,
+  unsubscribeUrl: PLACEHOLDERS.unsubscribeUrl,
+  preferencesUrl: PLACEHOLDERS.preferencesUrl,
+  viewInBrowserUrl: PLACEHOLDERS.viewInBrowserUrl,
+}
+
+/** Renders a lesson once, with placeholders for everything personal. */
+export async function compileLesson(
+  lesson: Lesson,
+  position: { number: number; count: number },
+  site: SiteInfo,
+): Promise<CompiledEmail> {
+  const { html, text } = await renderParts(
+    <LessonEmail
+      courseName={site.courseName}
+      siteUrl={site.baseUrl}
+      title={lesson.title}
+      preview={lesson.preview}
+      markdown={lesson.markdown}
+      lessonNumber={position.number}
+      lessonCount={position.count}
+      postalAddress={site.postalAddress}
+      {...personal}
+    />,
+  )
+  return {
+    kind: 'lesson',
+    slug: lesson.slug,
+    subject: lesson.subject,
+    preview: lesson.preview,
+    html: toTemplate(html),
+    text: toTemplate(text),
+  }
+}
+
+/** Renders a newsletter issue once, with placeholders for everything personal. */
+export async function compileNewsletter(newsletter: Newsletter, site: SiteInfo): Promise<CompiledEmail> {
+  const { html, text } = await renderParts(
+    <NewsletterEmail
+      courseName={site.courseName}
+      siteUrl={site.baseUrl}
+      title={newsletter.title}
+      preview={newsletter.preview}
+      markdown={newsletter.markdown}
+      dateLabel={formatDateLabel(newsletter.date)}
+      postalAddress={site.postalAddress}
+      {...personal}
+    />,
+  )
+  return {
+    kind: 'newsletter',
+    slug: newsletter.slug,
+    subject: newsletter.subject,
+    preview: newsletter.preview,
+    html: toTemplate(html),
+    text: toTemplate(text),
+  }
+}
+
+/** The double opt-in email. Its subject contains "Confirm" (other tools look for it). */
+export async function compileConfirmation(site: SiteInfo, lessonCount: number): Promise<CompiledEmail> {
+  const { html, text } = await renderParts(
+    <ConfirmEmail
+      courseName={site.courseName}
+      siteUrl={site.baseUrl}
+      firstName={PLACEHOLDERS.firstName}
+      confirmUrl={PLACEHOLDERS.confirmUrl}
+      lessonCount={lessonCount}
+      postalAddress={site.postalAddress}
+    />,
+  )
+  return {
+    kind: 'confirmation',
+    slug: 'confirm',
+    subject: `Confirm your subscription to ${site.courseName}`,
+    preview: `One click to start the free ${lessonCount}-lesson course.`,
+    html: toTemplate(html),
+    text: toTemplate(text),
+  }
+}

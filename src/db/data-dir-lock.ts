@@ -1,0 +1,99 @@
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import path from 'node:path'
+
+/** Who holds an embedded database, as written in DATA_DIR/pglite.lock. */
+export interface LockHolder {
+  pid: number
+  /** Process start time from /proc (clock ticks), to tell a live holder from a reused pid. */
+  startTicks: string | null
+  hostname: string
+  role: string
+  startedAt: string
+  /** Where the holder serves its database to other processes, if it does. */
+  socketDir: string | null
+}
+
+export type LockResult =
+  | { acquired: true; release: () => void; update: (patch: Partial<LockHolder>) => void }
+  | { acquired: false; holder: LockHolder }
+
+function processStartTicks(pid: number): string | null {
+  try {
+    // Field 22 of /proc/<pid>/stat; the command name (field 2) may contain spaces, so count from its ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch {
+    return null
+  }
+}
+
+function isAlive(holder: LockHolder): boolean {
+  if (holder.hostname !== hostname()) return true // cannot check another machine: assume it is running
+  try {
+    process.kill(holder.pid, 0)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  return holder.startTicks === null || processStartTicks(holder.pid) === holder.startTicks
+}
+
+function readHolder(file: string): LockHolder | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LockHolder
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Takes the single-process lock on an embedded data directory. The lock file appears atomically
+ * with its content (written aside, then hard-linked), so a reader never sees it half-written.
+ * A lock left by a dead process (kill -9, power loss) is taken over.
+ */
+export function acquireDataDirLock(dataDir: string, role: string): LockResult {
+  mkdirSync(dataDir, { recursive: true })
+  const file = path.join(dataDir, 'pglite.lock')
+  const me: LockHolder = {
+    pid: process.pid,
+    startTicks: processStartTicks(process.pid),
+    hostname: hostname(),
+    role,
+    startedAt: new Date().toISOString(),
+    socketDir: null,
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const aside = `${file}.${process.pid}.tmp`
+    writeFileSync(aside, JSON.stringify(me))
+    try {
+      linkSync(aside, file)
+      unlinkSync(aside)
+      const update = (patch: Partial<LockHolder>) => {
+        Object.assign(me, patch)
+        writeFileSync(aside, JSON.stringify(me))
+        // rename over our own lock: atomic for readers, and the lock never disappears meanwhile
+        renameSync(aside, file)
+      }
+      const release = () => {
+        const current = readHolder(file)
+        if (current?.pid === process.pid) unlinkSafe(file)
+      }
+      return { acquired: true, release, update }
+    } catch (error) {
+      unlinkSafe(aside)
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const holder = readHolder(file)
+    if (holder && isAlive(holder)) return { acquired: false, holder }
+    unlinkSafe(file) // stale: its process is gone
+  }
+  const holder = readHolder(file)
+  if (holder) return { acquired: false, holder }
+  throw new Error(`could not take the lock ${file}`)
+}
+
+function unlinkSafe(file: string) {
+  try {
+    unlinkSync(file)
+  } catch {}
+}

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import type { Config } from '../config'
+import type { Logger } from '../lib/logger'
+import { acquireDataDirLock, type LockHolder } from './data-dir-lock'
+import type { Db } from './db'
+import { migrate } from './migrate'
+import { openPg } from './pg-adapter'
+import { openPglite } from './pglite-adapter'
+import { SOCKET_FILE, servePglite, socketDirFor } from './pglite-serve'
+
+/** Thrown when the embedded database is held by another process that does not share it. */
+export class DataDirBusyError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly holder: LockHolder,
+  ) {
+    super(
+      `The embedded database in ${dataDir} is in use by process ${holder.pid} on ${holder.hostname} ` +
+        `(${holder.role}, started ${holder.startedAt}) and is not shared. Stop that process, or run ` +
+        'this command while `npm start` is up (it serves the database to other commands), or set DATABASE_URL.',
+    )
+    this.name = 'DataDirBusyError'
+  }
+}
+
+export interface OpenedDatabase {
+  db: Db
+  /** One line for logs: which engine, where, and how this process reaches it. */
+  description: string
+  close(): Promise<void>
+}
+
+async function waitForSocket(holder: LockHolder, ms: number): Promise<string | null> {
+  for (let waited = 0; ; waited += 100) {
+    if (holder.socketDir && existsSync(path.join(holder.socketDir, SOCKET_FILE))) return holder.socketDir
+    if (waited >= ms) return null
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/**
+ * Opens the configured database and applies migrations. PostgreSQL when DATABASE_URL is set; else
+ * the embedded PGlite in DATA_DIR: opened here if free, reached through the running process's socket
+ * if another process holds it and serves it, a clear error otherwise. Long-running roles `serve`.
+ */
+export async function openDatabase(
+  config: Config,
+  options: { role: string; serve: boolean; logger: Logger },
+): Promise<OpenedDatabase> {
+  if (config.databaseUrl) {
+    const db = openPg({ connectionString: config.databaseUrl, applicationName: `course-${options.role}` })
+    await migrate(db)
+    const where = new URL(config.databaseUrl)
+    return { db, description: `PostgreSQL at ${where.host}${where.pathname}`, close: () => db.close() }
+  }
+  const lock = acquireDataDirLock(config.dataDir, options.role)
+  if (!lock.acquired) {
+    const socketDir = await waitForSocket(lock.holder, 10_000)
+    if (!socketDir) throw new DataDirBusyError(config.dataDir, lock.holder)
+    // One short-lived connection: the holder's own requests wait while we hold its session.
+    const db = openPg({
+      socketDir,
+      max: 1,
+      idleTimeoutMillis: 200,
+      applicationName: `course-${options.role}`,
+    })
+    await db.query('select 1')
+    return {
+      db,
+      description: `embedded PGlite in ${config.dataDir}, through process ${lock.holder.pid}`,
+      close: () => db.close(),
+    }
+  }
+  try {
+    const db = await openPglite({ dataDir: path.join(config.dataDir, 'pgdata') })
+    await migrate(db)
+    let server: { stop(): Promise<void> } | null = null
+    if (options.serve) {
+      const socketDir = socketDirFor(config.dataDir)
+      server = await servePglite(db, socketDir)
+      lock.update({ socketDir })
+    }
+    return {
+      db,
+      description: `embedded PGlite in ${config.dataDir}`,
+      async close() {
+        await server?.stop()
+        await db.close()
+        lock.release()
+      },
+    }
+  } catch (error) {
+    lock.release()
+    throw error
+  }
+}

@@ -1,0 +1,74 @@
+import pg from 'pg'
+import { type Db, parseInt8, type Queryable, TYPE_OIDS } from './db'
+
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === TYPE_OIDS.int8) return parseInt8
+    if (oid === TYPE_OIDS.date) return (value: string) => value
+    return pg.types.getTypeParser(oid, format as 'text')
+  },
+}
+
+export interface PgOptions {
+  connectionString?: string
+  /** For a PGlite served on a Unix socket: the folder holding `.s.PGSQL.5432`. */
+  socketDir?: string
+  /** Every connection uses this schema (tests isolate themselves this way). */
+  schema?: string
+  max?: number
+  /** Close idle connections quickly (socket clients of a running PGlite must not hold its session). */
+  idleTimeoutMillis?: number
+  applicationName?: string
+}
+
+function wrapClient(client: pg.PoolClient): Queryable {
+  return {
+    async query(sql, params) {
+      const result = await client.query(sql, params as unknown[])
+      return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length }
+    },
+    async exec(sql) {
+      await client.query(sql)
+    },
+  }
+}
+
+/** The Db port over a `pg` connection pool: PostgreSQL, or a running PGlite reached through its socket. */
+export function openPg(options: PgOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    ...(options.socketDir ? { host: options.socketDir, user: 'postgres', database: 'postgres' } : {}),
+    max: options.max ?? 10,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? 10_000,
+    application_name: options.applicationName ?? 'course',
+    options: options.schema ? `-c search_path="${options.schema}"` : undefined,
+    types,
+  })
+  // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  return {
+    engine: options.socketDir ? 'pglite' : 'postgres',
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const result = await pool.query(sql, params as unknown[])
+      return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length }
+    },
+    async exec(sql) {
+      await pool.query(sql)
+    },
+    async transaction(fn) {
+      const client = await pool.connect()
+      try {
+        await client.query('begin')
+        const result = await fn(wrapClient(client))
+        await client.query('commit')
+        return result
+      } catch (error) {
+        await client.query('rollback').catch(() => {})
+        throw error
+      } finally {
+        client.release()
+      }
+    },
+    close: () => pool.end(),
+  }
+}

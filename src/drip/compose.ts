@@ -1,0 +1,63 @@
+import type { Content } from '../content/catalog'
+import { greetingName, personalize } from '../content/personalize'
+import { urls, viewInBrowserUrl } from '../lib/urls'
+import { listUnsubscribeHeaders, tagValue } from '../mail/headers'
+import type { OutgoingEmail } from '../mail/mailer'
+import { CONFIRM_TOKEN_TTL_MS, createToken } from '../subscribers/tokens'
+import type { Member } from './batches'
+
+export interface ComposeSettings {
+  baseUrl: string
+  from: string
+  replyTo: string | undefined
+  secret: string
+}
+
+/**
+ * One member's email, from the content compiled once. Tokens are derived from stable data (the
+ * confirmation link expires 7 days after its delivery was queued), so a retry builds the same email.
+ * Returns null if its content no longer exists.
+ */
+export function composeEmail(
+  member: Member,
+  content: Content,
+  settings: ComposeSettings,
+): OutgoingEmail | null {
+  const compiled = content.compiled(member.kind, member.item)
+  if (!compiled) return null
+  const { baseUrl, secret } = settings
+  const unsubscribeToken = createToken(secret, 'unsubscribe', member.subscriber_id)
+  const unsubscribeUrl = urls.unsubscribe(baseUrl, unsubscribeToken)
+  const confirmExpiry = new Date(member.created_at.getTime() + CONFIRM_TOKEN_TTL_MS)
+  const { subject, html, text } = personalize(compiled, {
+    firstName: greetingName(member.name),
+    unsubscribeUrl,
+    preferencesUrl: urls.preferences(baseUrl, createToken(secret, 'preferences', member.subscriber_id)),
+    viewInBrowserUrl: viewInBrowserUrl(baseUrl, member.kind, member.item),
+    confirmUrl:
+      member.kind === 'confirmation'
+        ? urls.confirm(baseUrl, createToken(secret, 'confirm', member.subscriber_id, confirmExpiry))
+        : '',
+  })
+  // Course and newsletter mail carries one-click unsubscribe (RFC 8058); the confirmation email is
+  // transactional: one email, asked for, nothing to unsubscribe from yet.
+  const headers =
+    member.kind === 'confirmation'
+      ? {}
+      : listUnsubscribeHeaders({ url: unsubscribeUrl, from: settings.from, token: unsubscribeToken })
+  return {
+    from: settings.from,
+    to: member.email,
+    subject,
+    html,
+    text,
+    ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
+    headers,
+    tags: [
+      { name: 'kind', value: member.kind },
+      { name: member.kind === 'confirmation' ? 'item' : member.kind, value: tagValue(member.item) },
+      { name: 'subscriber', value: String(member.subscriber_id) },
+      { name: 'delivery', value: String(member.id) },
+    ],
+  }
+}

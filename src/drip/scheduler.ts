@@ -1,0 +1,62 @@
+import cron, { type ScheduledTask } from 'node-cron'
+import type { Db } from '../db/db'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import { enqueueNewsletter, finishNewsletterSends, takeDueNewsletterSends } from './newsletter-queue'
+import type { Sender, SendReport } from './sender'
+
+export interface SchedulerDeps {
+  db: Db
+  sender: Sender
+  clock: Clock
+  logger: Logger
+  tickCron: string
+  tickBudgetMs: number
+}
+
+/** One tick: start newsletter issues whose time has come, then send what is due within the budget. */
+export async function runTick(deps: Omit<SchedulerDeps, 'tickCron'>): Promise<SendReport> {
+  const { db, sender, clock, logger } = deps
+  for (const slug of await takeDueNewsletterSends(db, clock.now())) {
+    const { queued } = await enqueueNewsletter(db, slug, clock.now())
+    logger.info({ newsletter: slug, queued }, 'newsletter issue queued for its recipients')
+  }
+  const report = await sender.run({ budgetMs: deps.tickBudgetMs })
+  await finishNewsletterSends(db, clock.now())
+  if (report.batches > 0 || report.paused) logger.info({ ...report }, 'tick done')
+  return report
+}
+
+/**
+ * Runs ticks on TICK_CRON with node-cron (`noOverlap`: a slow tick is never run twice at once). Stop
+ * ends claiming, lets the batch in flight finish or hands it back, and waits for the tick to end.
+ */
+export class Scheduler {
+  #task: ScheduledTask | null = null
+  #running: Promise<unknown> = Promise.resolve()
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  start(): void {
+    this.#task = cron.schedule(this.deps.tickCron, () => this.tickNow(), {
+      noOverlap: true,
+      name: 'course-tick',
+    })
+  }
+
+  /** Runs a tick now (also at start, so a restart catches up at once). */
+  tickNow(): Promise<unknown> {
+    this.#running = runTick(this.deps).catch((error) =>
+      this.deps.logger.error({ err: error }, 'tick failed; the next one retries'),
+    )
+    return this.#running
+  }
+
+  async stop(): Promise<void> {
+    this.deps.sender.stop()
+    await this.#task?.destroy()
+    this.#task = null
+    await this.#running
+    await this.deps.sender.whenIdle()
+  }
+}

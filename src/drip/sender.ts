@@ -1,0 +1,344 @@
+import type { Content } from '../content/catalog'
+import type { Db } from '../db/db'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import type { BatchResult, Mailer, OutgoingEmail, SendFailure } from '../mail/mailer'
+import {
+  type Batch,
+  type ClaimFilter,
+  claimNewBatch,
+  completeBatch,
+  loadMembers,
+  type Member,
+  markAttempted,
+  reclaimBatch,
+  releaseBatch,
+} from './batches'
+import { type ComposeSettings, composeEmail } from './compose'
+import { type DecideSettings, decide } from './decide'
+import { applyDecisions, type Outcome, recordOutcomes } from './record'
+import { holdSlotsUntil, lowerRate, pauseSending, reserveSlot, sendingPausedUntil } from './throttle'
+
+export interface SenderSettings {
+  workerId: string
+  leaseMs: number
+  maxAttempts: number
+  batchSize: number
+  rateLimit: number
+  compose: ComposeSettings
+  decide: DecideSettings
+}
+
+export interface SenderDeps {
+  db: Db
+  mailer: Mailer
+  /** Scheduling time: what is due, course planning, recorded timestamps (movable with `run-due --at`). */
+  clock: Clock
+  /** Real time: leases, the shared throttle, retry backoff. */
+  realClock: Clock
+  logger: Logger
+  /** The current content (reloaded when files change). */
+  content: () => Promise<Content>
+  settings: SenderSettings
+}
+
+export interface SendReport {
+  batches: number
+  sent: number
+  failed: number
+  skipped: number
+  retrying: number
+  paused: { until: Date; reason: string | null } | null
+}
+
+const emptyReport = (): SendReport => ({
+  batches: 0,
+  sent: 0,
+  failed: 0,
+  skipped: 0,
+  retrying: 0,
+  paused: null,
+})
+
+/** 429s the sender waits out in place before handing the batch back. */
+const MAX_RATE_LIMITED_WAITS = 10
+/** Longer than this, a 429's wait is spent with the batch released instead of held. */
+const MAX_INLINE_WAIT_MS = 10_000
+/** How long to stop everything when the key is refused and the provider gives no time. */
+const AUTH_PAUSE_MS = 10 * 60 * 1000
+const QUOTA_PAUSE_MS = 60 * 60 * 1000
+
+/** Exponential backoff with full jitter: 30 s, 1 min, 2 min … capped at one hour. */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const ceiling = Math.min(60 * 60 * 1000, 30_000 * 2 ** Math.max(0, attempt - 1))
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2)
+}
+
+async function callProvider(
+  mailer: Mailer,
+  emails: OutgoingEmail[],
+  idempotencyKey: string,
+): Promise<BatchResult> {
+  if (emails.length > 1) return mailer.sendBatch(emails, { idempotencyKey })
+  const result = await mailer.send(emails[0]!, { idempotencyKey })
+  return result.ok
+    ? { ok: true, items: [{ ok: true, providerId: result.providerId }], rateLimit: result.rateLimit }
+    : result
+}
+
+/**
+ * Claims due deliveries in batches and sends them exactly once: claim (membership and key persisted),
+ * check each person's state again, send through the shared throttle, record. Every failure is a value
+ * that decides between retrying the same request later, giving up on one email, or pausing.
+ */
+export class Sender {
+  #soon: Promise<unknown> = Promise.resolve()
+  readonly #abort = new AbortController()
+
+  constructor(private readonly deps: SenderDeps) {}
+
+  /** Stops claiming; a batch waiting for its slot is handed back, one mid-call is finished. */
+  stop(): void {
+    this.#abort.abort()
+  }
+
+  get stopped(): boolean {
+    return this.#abort.signal.aborted
+  }
+
+  /** Sends these queued deliveries now (confirmation, lesson day 0) instead of at the next tick. */
+  sendSoon(ids: number[]): void {
+    if (ids.length === 0 || this.stopped) return
+    this.#soon = this.#soon
+      .then(() => this.run({ filter: { ids }, budgetMs: 60_000 }))
+      .catch((error) =>
+        this.deps.logger.error({ err: error }, 'immediate send failed; the next tick retries'),
+      )
+  }
+
+  /** Resolves when every `sendSoon` so far has finished (tests, graceful shutdown). */
+  whenIdle(): Promise<void> {
+    return this.#soon.then(() => {})
+  }
+
+  /**
+   * One tick: takes over expired batches, claims new ones, and sends until nothing is due, the budget
+   * is spent, sending is paused, or `stop()` is called.
+   */
+  async run(options: { filter?: ClaimFilter; budgetMs: number }): Promise<SendReport> {
+    const { db, realClock, clock, settings } = this.deps
+    const report = emptyReport()
+    const deadline = realClock.now().getTime() + options.budgetMs
+    while (!this.stopped && realClock.now().getTime() < deadline) {
+      const paused = await sendingPausedUntil(db, realClock.now())
+      if (paused) {
+        report.paused = paused
+        break
+      }
+      const lease = { workerId: settings.workerId, leaseMs: settings.leaseMs }
+      const batch =
+        (options.filter && 'ids' in options.filter
+          ? null
+          : await reclaimBatch(db, { ...lease, now: realClock.now() })) ??
+        (await claimNewBatch(db, {
+          ...lease,
+          now: clock.now(),
+          limit: settings.batchSize,
+          filter: options.filter ?? null,
+        }))
+      if (!batch) break
+      const result = await this.processBatch(batch)
+      report.batches++
+      report.sent += result.sent
+      report.failed += result.failed
+      report.skipped += result.skipped
+      report.retrying += result.retrying
+      if (result.paused) {
+        report.paused = result.paused
+        break
+      }
+    }
+    return report
+  }
+
+  /** Sends one claimed batch and records the outcome. */
+  async processBatch(batch: Batch): Promise<SendReport> {
+    const { db, clock, logger, settings } = this.deps
+    const report = emptyReport()
+    const content = await this.deps.content()
+    const now = clock.now()
+    const members = await loadMembers(db, batch.id)
+    const attempted = batch.attempted_at !== null
+    const decided = members.map((member) => ({
+      member,
+      decision: decide(member, attempted, content, settings.decide, now),
+    }))
+    const toSend = await db.transaction((tx) =>
+      applyDecisions(tx, decided, content, settings.decide.schedule, now),
+    )
+    report.skipped = members.length - toSend.length
+
+    const outcomes: Outcome[] = []
+    const sendable: { member: Member; email: OutgoingEmail }[] = []
+    for (const member of toSend) {
+      const email = composeEmail(member, content, settings.compose)
+      if (email) sendable.push({ member, email })
+      else outcomes.push({ member, sent: false, error: `content "${member.item}" not found` })
+    }
+    if (sendable.length === 0) {
+      await db.transaction(async (tx) => {
+        await recordOutcomes(tx, outcomes, content, settings.decide.schedule, now)
+        await completeBatch(tx, batch.id, now)
+      })
+      report.failed = outcomes.length
+      return report
+    }
+
+    const result = await this.#sendWithThrottle(
+      batch,
+      sendable.map((s) => s.email),
+    )
+    if (result === 'stopped' || result === 'paused' || (!result.ok && result.retryable)) {
+      if (result === 'paused') report.paused = await sendingPausedUntil(db, this.deps.realClock.now())
+      else if (result !== 'stopped')
+        return this.#retryLater(
+          batch,
+          sendable.map((s) => s.member),
+          result,
+          outcomes,
+          content,
+        )
+      return report
+    }
+    if (result.ok) {
+      result.items.forEach((item, index) => {
+        const { member } = sendable[index]!
+        outcomes.push(
+          item.ok
+            ? { member, sent: true, providerId: item.providerId }
+            : { member, sent: false, error: `${item.code}: ${item.message}` },
+        )
+      })
+    } else if (result.alreadyAccepted) {
+      // An earlier attempt with this key was accepted (the body has changed since): it went out.
+      logger.warn({ batchId: batch.id }, 'provider already accepted this batch earlier; recording it as sent')
+      for (const { member } of sendable) outcomes.push({ member, sent: true, providerId: null })
+    } else {
+      for (const { member } of sendable)
+        outcomes.push({ member, sent: false, error: `${result.code}: ${result.message}` })
+    }
+    await db.transaction(async (tx) => {
+      await recordOutcomes(tx, outcomes, content, settings.decide.schedule, now)
+      await completeBatch(tx, batch.id, now)
+    })
+    for (const outcome of outcomes) {
+      const ids = {
+        deliveryId: outcome.member.id,
+        subscriberId: outcome.member.subscriber_id,
+        kind: outcome.member.kind,
+        item: outcome.member.item,
+      }
+      if (outcome.sent) logger.info({ ...ids, providerId: outcome.providerId, batchId: batch.id }, 'sent')
+      else logger.error({ ...ids, batchId: batch.id, error: outcome.error }, 'send failed for good')
+    }
+    report.sent = outcomes.filter((o) => o.sent).length
+    report.failed = outcomes.length - report.sent
+    return report
+  }
+
+  /** Waits for a slot of the shared rate, calls the provider, and waits out short 429s in place. */
+  async #sendWithThrottle(
+    batch: Batch,
+    emails: OutgoingEmail[],
+  ): Promise<BatchResult | 'stopped' | 'paused'> {
+    const { db, mailer, realClock, logger, settings } = this.deps
+    for (let waits = 0; ; waits++) {
+      const slot = await reserveSlot(db, realClock.now())
+      if (!slot.ok) {
+        await releaseBatch(db, batch.id, {
+          retryAt: slot.pausedUntil,
+          error: `sending paused: ${slot.reason}`,
+          countAttempt: false,
+        })
+        return 'paused'
+      }
+      await realClock.sleep(slot.waitMs, this.#abort.signal)
+      if (this.stopped) {
+        await releaseBatch(db, batch.id, {
+          retryAt: realClock.now(),
+          error: 'worker stopped',
+          countAttempt: false,
+        })
+        return 'stopped'
+      }
+      await markAttempted(db, batch.id, this.deps.clock.now())
+      const result = await callProvider(mailer, emails, batch.idempotency_key)
+      const limit = result.rateLimit?.limit
+      if (limit !== undefined && limit > 0 && limit < settings.rateLimit) await lowerRate(db, limit)
+      if (result.ok || !result.retryable || result.status !== 429) {
+        if (!result.ok && result.systemic) await this.#pause(batch, result)
+        return !result.ok && result.systemic ? 'paused' : result
+      }
+      const waitMs = result.retryAfterMs ?? 1000
+      await holdSlotsUntil(db, new Date(realClock.now().getTime() + waitMs))
+      logger.warn({ batchId: batch.id, waitMs }, 'rate limited by the provider; waiting')
+      if (waitMs > MAX_INLINE_WAIT_MS || waits >= MAX_RATE_LIMITED_WAITS) return result
+    }
+  }
+
+  async #pause(batch: Batch, failure: SendFailure): Promise<void> {
+    const { db, realClock, logger } = this.deps
+    const ms = failure.retryAfterMs ?? (failure.systemic === 'quota' ? QUOTA_PAUSE_MS : AUTH_PAUSE_MS)
+    const until = new Date(realClock.now().getTime() + ms)
+    const reason = `${failure.code}: ${failure.message}`
+    await pauseSending(db, until, reason)
+    await releaseBatch(db, batch.id, { retryAt: until, error: reason, countAttempt: false })
+    logger.error(
+      { batchId: batch.id, until, reason },
+      'sending paused: the provider refuses all mail for now',
+    )
+  }
+
+  /** A retryable failure: hand the batch back with backoff, or give up once attempts run out. */
+  async #retryLater(
+    batch: Batch,
+    members: Member[],
+    failure: SendFailure,
+    earlier: Outcome[],
+    content: Content,
+  ): Promise<SendReport> {
+    const { db, clock, realClock, logger, settings } = this.deps
+    const report = emptyReport()
+    const attempts = batch.attempts + 1
+    const error = `${failure.code}: ${failure.message}`
+    if (attempts >= settings.maxAttempts) {
+      const outcomes: Outcome[] = [
+        ...earlier,
+        ...members.map(
+          (member): Outcome => ({
+            member,
+            sent: false,
+            error: `gave up after ${attempts} attempts: ${error}`,
+          }),
+        ),
+      ]
+      await db.transaction(async (tx) => {
+        await recordOutcomes(tx, outcomes, content, settings.decide.schedule, clock.now())
+        await completeBatch(tx, batch.id, clock.now())
+      })
+      logger.error({ batchId: batch.id, attempts, error }, 'batch failed for good')
+      report.failed = outcomes.length
+      return report
+    }
+    const retryAt = new Date(
+      realClock.now().getTime() + Math.max(backoffMs(attempts), failure.retryAfterMs ?? 0),
+    )
+    await releaseBatch(db, batch.id, { retryAt, error, countAttempt: true })
+    logger.warn(
+      { batchId: batch.id, attempts, retryAt, error },
+      'send failed; will retry with the same idempotency key',
+    )
+    report.retrying = members.length
+    return report
+  }
+}

@@ -1,0 +1,28 @@
+import pino, { type Logger } from 'pino'
+import pretty from 'pino-pretty'
+
+export type { Logger }
+
+/**
+ * JSON logs in production (one object per line, for log shippers); readable, coloured lines in development.
+ * Secrets never reach the log: tokens are not logged at all and addresses only through {@link maskEmail}.
+ */
+export function createLogger(options: { env: string; level: string; name?: string }): Logger {
+  const base = { name: options.name ?? 'course', level: options.level }
+  const redact = {
+    paths: ['token', '*.token', 'secret', '*.secret', 'apiKey', '*.apiKey'],
+    censor: '[redacted]',
+  }
+  if (options.env === 'production') return pino({ ...base, redact })
+  return pino({ ...base, redact }, pretty({ colorize: process.stderr.isTTY, destination: 2, sync: true }))
+}
+
+/** A logger that drops everything (tests, quiet CLI runs). */
+export const silentLogger: Logger = pino({ level: 'silent' })
+
+/** `jane.doe@example.com` → `ja…@example.com`: enough to recognise, not enough to harvest. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@')
+  if (at < 0) return '…'
+  return `${email.slice(0, Math.min(2, at))}…${email.slice(at)}`
+}

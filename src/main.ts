@@ -1,0 +1,88 @@
+import { serve } from '@hono/node-server'
+import { ConfigError, loadConfig, readEnvironment, resolveSecret } from './config'
+import { ContentError } from './content/catalog'
+import { formatProblem } from './content/types'
+import { DataDirBusyError } from './db/open'
+import { createLogger } from './lib/logger'
+import { openRuntime } from './runtime'
+
+/**
+ * `npm start`: the web server and the scheduler in one process (`course web` and `course worker` run
+ * one each). The composition root: configuration, database, content, mailer, then HTTP and cron.
+ */
+export async function startServer(roles: { web: boolean; worker: boolean }): Promise<number> {
+  let config: ReturnType<typeof resolveSecret>
+  try {
+    config = resolveSecret(loadConfig(readEnvironment()))
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    return 2
+  }
+  const role = roles.web && roles.worker ? 'server' : roles.web ? 'web' : 'worker'
+  const logger = createLogger({ env: config.env, level: config.logLevel, name: role })
+  let runtime: Awaited<ReturnType<typeof openRuntime>>
+  try {
+    runtime = await openRuntime(config, { role, serve: true, logger })
+  } catch (error) {
+    if (error instanceof ContentError) {
+      for (const problem of error.problems) process.stderr.write(`${formatProblem(problem)}\n`)
+      process.stderr.write('Fix the content (npm run build shows every problem) and start again.\n')
+      return 1
+    }
+    if (error instanceof DataDirBusyError) {
+      process.stderr.write(`${error.message}\n`)
+      return 1
+    }
+    throw error
+  }
+  const { services, content, database } = runtime
+  logger.info(
+    { database: database.description, transport: config.transport, lessons: content.current.lessons.length },
+    'starting',
+  )
+
+  let server: ReturnType<typeof serve> | null = null
+  let refresh: NodeJS.Timeout | null = null
+  if (roles.web) {
+    server = serve({ fetch: services.web.fetch, port: config.port, hostname: config.host })
+    // Web-only processes do not tick; keep their copy of the content fresh anyway.
+    refresh = setInterval(() => void content.refresh().catch(() => {}), 5000)
+    refresh.unref()
+    logger.info(`web server listening on http://${config.host}:${config.port} (public URL ${config.baseUrl})`)
+    if (services.webDeps.devInboxDir)
+      logger.info(`mail goes to ${config.outboxDir}: read it at ${config.baseUrl}/dev/inbox`)
+  }
+  if (roles.worker) {
+    services.scheduler.start()
+    void services.scheduler.tickNow()
+    logger.info({ cron: config.schedule.tickCron }, 'scheduler running')
+  }
+
+  return new Promise((resolve) => {
+    let stopping = false
+    const shutdown = async (signal: string) => {
+      if (stopping) {
+        logger.warn('second signal: exiting now')
+        process.exit(1)
+      }
+      stopping = true
+      logger.info({ signal }, 'shutting down: no new claims; finishing the batch in flight')
+      if (refresh) clearInterval(refresh)
+      await new Promise<void>((done) => {
+        if (!server) return done()
+        server.close(() => done())
+        ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+      })
+      await runtime.close()
+      logger.info('stopped')
+      resolve(0)
+    }
+    process.once('SIGTERM', () => void shutdown('SIGTERM'))
+    process.once('SIGINT', () => void shutdown('SIGINT'))
+  })
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await startServer({ web: true, worker: true })
+}

@@ -1,0 +1,84 @@
+import type { Config } from './config'
+import { type ContentError, ContentStore } from './content/catalog'
+import { formatProblem } from './content/types'
+import { type OpenedDatabase, openDatabase } from './db/open'
+import { type Clock, systemClock } from './lib/clock'
+import type { Logger } from './lib/logger'
+import type { Mailer } from './mail/mailer'
+import { createOutboxMailer } from './mail/outbox-mailer'
+import { createResendMailer } from './mail/resend-mailer'
+import { createServices, type Services } from './services'
+
+/** The real mailer for the configuration: Resend with an API key, else the Maildir outbox. */
+export function createMailer(config: Config, clock: Clock = systemClock): Mailer {
+  if (config.transport === 'resend') {
+    return createResendMailer({ apiKey: config.resend.apiKey as string, baseUrl: config.resend.baseUrl })
+  }
+  return createOutboxMailer(config.outboxDir, clock)
+}
+
+/** Opens the content, logging every problem of a later broken edit (the last good content stays in use). */
+export async function openContent(config: Config, logger: Logger): Promise<ContentStore> {
+  return ContentStore.open(
+    {
+      lessonsDir: config.lessonsDir,
+      newslettersDir: config.newslettersDir,
+      site: {
+        courseName: config.mail.courseName,
+        baseUrl: config.baseUrl,
+        postalAddress: config.mail.postalAddress,
+      },
+    },
+    (error: ContentError) => {
+      for (const problem of error.problems)
+        logger.error(
+          { problem: formatProblem(problem) },
+          'content edit refused; still sending the previous version',
+        )
+    },
+  )
+}
+
+export interface Runtime {
+  database: OpenedDatabase
+  content: ContentStore
+  services: Services
+  close(): Promise<void>
+}
+
+/**
+ * Builds the real dependencies (database, content, mailer) and the services on top. The one place,
+ * with main.ts, where real ports are made.
+ */
+export async function openRuntime(
+  config: Config & { secret: string },
+  options: { role: string; serve: boolean; logger: Logger; clock?: Clock },
+): Promise<Runtime> {
+  const { logger } = options
+  const content = await openContent(config, logger)
+  const database = await openDatabase(config, { role: options.role, serve: options.serve, logger })
+  try {
+    const clock = options.clock ?? systemClock
+    const services = await createServices({
+      config,
+      db: database.db,
+      mailer: createMailer(config),
+      clock,
+      realClock: systemClock,
+      logger,
+      content,
+    })
+    return {
+      database,
+      content,
+      services,
+      async close() {
+        await services.scheduler.stop()
+        await database.close()
+      },
+    }
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+}

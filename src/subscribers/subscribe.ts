@@ -1,0 +1,199 @@
+import type { Queryable } from '../db/db'
+import { enrolmentPatch, queueNextLesson, resumePatch } from '../drip/enroll'
+import { enqueueDelivery } from '../drip/queue'
+import { maskEmail } from '../lib/logger'
+import { CONSENT_VERSION } from './consent'
+import type { SubscriberDeps } from './deps'
+import {
+  findSubscriberById,
+  findSubscriberByKey,
+  insertSubscriber,
+  type Subscriber,
+  updateSubscriber,
+} from './store'
+import { clearSuppression } from './suppression'
+import { verifyToken } from './tokens'
+import { checkEmail, cleanName, cleanTimezone } from './validate'
+
+/** At most one confirmation email per address in this window (someone may submit the form repeatedly). */
+export const CONFIRMATION_INTERVAL_MS = 10 * 60 * 1000
+
+export interface SignupInput {
+  email?: unknown
+  name?: unknown
+  timezone?: unknown
+  newsletter?: unknown
+  /** Honeypot: people never see this field; bots fill it. */
+  website?: unknown
+}
+
+export interface SignupContext {
+  /** Which form or API took the signup, recorded as part of the consent. */
+  source: string
+  ip: string | null
+}
+
+export type SignupResult = { ok: true; stored: boolean } | { ok: false; errors: { email: string } }
+
+function wantsNewsletter(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return true
+  return !['0', 'false', 'off', 'no', false].includes(value as string)
+}
+
+async function queueConfirmation(q: Queryable, subscriber: Subscriber, now: Date): Promise<number | null> {
+  await updateSubscriber(q, subscriber.id, { confirmation_sent_at: now }, now)
+  return enqueueDelivery(
+    q,
+    { subscriberId: subscriber.id, kind: 'confirmation', item: `confirm-${now.getTime()}`, dueAt: now },
+    now,
+  )
+}
+
+/**
+ * A signup from the form or the JSON API. The answer is the same whether the address is new, pending
+ * or confirmed (no enumeration). New and pending addresses get a confirmation email (pending ones at
+ * most one per 10 minutes); confirmed ones are left alone; people who left get a confirmation and
+ * come back only by confirming it.
+ */
+export async function subscribe(
+  deps: SubscriberDeps,
+  input: SignupInput,
+  context: SignupContext,
+): Promise<SignupResult> {
+  const checked = checkEmail(input.email)
+  if (!checked.ok) return { ok: false, errors: { email: checked.message } }
+  if (typeof input.website === 'string' && input.website.trim() !== '') {
+    deps.logger.info({ source: context.source }, 'signup dropped: honeypot filled')
+    return { ok: true, stored: false }
+  }
+  const now = deps.clock.now()
+  const name = cleanName(input.name)
+  const timezone = cleanTimezone(input.timezone)
+  const confirmationId = await deps.db.transaction(async (tx) => {
+    const existing = await findSubscriberByKey(tx, checked.key, true)
+    if (!existing) {
+      const created = await insertSubscriber(
+        tx,
+        {
+          email: checked.email,
+          key: checked.key,
+          name,
+          timezone,
+          status: 'pending',
+          consentAt: now,
+          consentSource: context.source,
+          consentIp: context.ip,
+          consentTextVersion: CONSENT_VERSION,
+          confirmedAt: null,
+        },
+        now,
+      )
+      // A concurrent signup for the same address won the insert: it sends the confirmation.
+      if (!created) return null
+      if (!wantsNewsletter(input.newsletter))
+        await updateSubscriber(tx, created.id, { newsletter_opt_in: false }, now)
+      deps.logger.info(
+        { subscriberId: created.id, email: maskEmail(checked.email) },
+        'signup: new subscriber',
+      )
+      return queueConfirmation(tx, created, now)
+    }
+    if (existing.status === 'confirmed') return null
+    const recent =
+      existing.confirmation_sent_at &&
+      now.getTime() - existing.confirmation_sent_at.getTime() < CONFIRMATION_INTERVAL_MS
+    if (recent) return null
+    // Not yet confirmed, or left earlier: refresh what they typed and the consent record, then ask again.
+    const refreshed = await updateSubscriber(
+      tx,
+      existing.id,
+      {
+        ...(name ? { name } : {}),
+        timezone,
+        ...(existing.status === 'pending' ? {} : { newsletter_opt_in: wantsNewsletter(input.newsletter) }),
+        consent_at: now,
+        consent_source: context.source,
+        consent_ip: context.ip,
+        consent_text_version: CONSENT_VERSION,
+      },
+      now,
+    )
+    deps.logger.info(
+      { subscriberId: existing.id, status: existing.status },
+      'signup: confirmation asked again',
+    )
+    return queueConfirmation(tx, refreshed, now)
+  })
+  if (confirmationId !== null) deps.sendSoon([confirmationId])
+  return { ok: true, stored: true }
+}
+
+export type ConfirmResult =
+  | { ok: true; alreadyConfirmed: boolean; subscriber: Subscriber }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'expired'; subscriberId: number }
+
+/**
+ * Confirms a subscription (the POST behind the confirmation page's button: link scanners only GET).
+ * Enrolls the person in the course and sends lesson day 0 right away; someone coming back after
+ * leaving resumes where they were. Confirming twice is harmless.
+ */
+export async function confirmSubscription(
+  deps: SubscriberDeps,
+  token: string | undefined,
+): Promise<ConfirmResult> {
+  const now = deps.clock.now()
+  const check = verifyToken(deps.secret, 'confirm', token, now)
+  if (!check.ok)
+    return check.reason === 'expired'
+      ? { ok: false, reason: 'expired', subscriberId: check.subscriberId }
+      : { ok: false, reason: 'invalid' }
+  const outcome = await deps.db.transaction(async (tx) => {
+    const s = await findSubscriberById(tx, check.subscriberId, true)
+    if (!s) return { result: { ok: false, reason: 'invalid' } as ConfirmResult, lessonId: null }
+    if (s.status === 'confirmed')
+      return { result: { ok: true, alreadyConfirmed: true, subscriber: s } as ConfirmResult, lessonId: null }
+    // Someone who left (or whose mail bounced or who complained) returns only through a confirmation
+    // they asked for after leaving, never through an older link.
+    const askedAfterLeaving =
+      s.confirmation_sent_at && (!s.unsubscribed_at || s.confirmation_sent_at > s.unsubscribed_at)
+    if (s.status !== 'pending' && !askedAfterLeaving)
+      return { result: { ok: false, reason: 'invalid' } as ConfirmResult, lessonId: null }
+    const course = s.course_anchor_date ? resumePatch(s, s.unsubscribed_at, now) : enrolmentPatch(s, now)
+    const confirmed = await updateSubscriber(
+      tx,
+      s.id,
+      {
+        status: 'confirmed',
+        confirmed_at: now,
+        unsubscribed_at: null,
+        soft_bounces: 0,
+        course_paused: false,
+        course_paused_at: null,
+        ...course,
+      },
+      now,
+    )
+    await clearSuppression(tx, confirmed.email_key)
+    const lessonId = await queueNextLesson(tx, confirmed, deps.lessons(), deps.schedule, now)
+    return { result: { ok: true, alreadyConfirmed: false, subscriber: confirmed } as ConfirmResult, lessonId }
+  })
+  if (outcome.result.ok && !outcome.result.alreadyConfirmed) {
+    deps.logger.info({ subscriberId: outcome.result.subscriber.id }, 'subscription confirmed')
+  }
+  if (outcome.lessonId !== null) deps.sendSoon([outcome.lessonId])
+  return outcome.result
+}
+
+/** Sends a fresh confirmation link to the owner of an expired one (same 10-minute limit as signups). */
+export async function resendConfirmation(deps: SubscriberDeps, subscriberId: number): Promise<void> {
+  const now = deps.clock.now()
+  const id = await deps.db.transaction(async (tx) => {
+    const s = await findSubscriberById(tx, subscriberId, true)
+    if (!s || s.status === 'confirmed') return null
+    if (s.confirmation_sent_at && now.getTime() - s.confirmation_sent_at.getTime() < CONFIRMATION_INTERVAL_MS)
+      return null
+    return queueConfirmation(tx, s, now)
+  })
+  if (id !== null) deps.sendSoon([id])
+}

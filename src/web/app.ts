@@ -1,0 +1,90 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { ASSET_PATHS, SIGNUP_JS, SITE_CSS } from './assets'
+import type { WebDeps } from './deps'
+import { messagePage } from './layout'
+import { confirmRoutes } from './routes/confirm'
+import { devInboxRoutes } from './routes/dev-inbox'
+import { preferencesRoutes } from './routes/preferences'
+import { signupRoutes } from './routes/signup'
+import { unsubscribeRoutes } from './routes/unsubscribe'
+import { securityHeaders } from './security'
+
+/** Request bodies above this are refused (413) before they are read. */
+export const BODY_LIMIT_BYTES = 16 * 1024
+
+/** Routes and the methods they answer, for 405 + Allow on the others. */
+const METHODS: Record<string, string> = {
+  '/': 'GET',
+  '/subscribe': 'POST, OPTIONS',
+  '/subscribe/thanks': 'GET',
+  '/confirm': 'GET, POST',
+  '/confirm/resend': 'POST',
+  '/unsubscribe': 'GET, POST',
+  '/preferences': 'GET, POST',
+  '/healthz': 'GET',
+}
+
+/**
+ * The HTTP app. Tests call `app.request(...)` directly (no port); `npm start` serves it with
+ * @hono/node-server.
+ */
+export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) => void)[] = []): Hono {
+  const app = new Hono()
+  const site = deps.config.mail.courseName
+  app.use('*', securityHeaders())
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: (c) =>
+        c.html(
+          messagePage(site, 'Too much data', 'That request was larger than this site accepts (16 KB).'),
+          413,
+        ),
+    }),
+  )
+
+  app.get(ASSET_PATHS.css, (c) => {
+    c.header('Cache-Control', 'public, max-age=31536000, immutable')
+    return c.body(SITE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' })
+  })
+  app.get(ASSET_PATHS.js, (c) => {
+    c.header('Cache-Control', 'public, max-age=31536000, immutable')
+    return c.body(SIGNUP_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
+  })
+  app.get('/healthz', async (c) => {
+    try {
+      await deps.db.query('select 1')
+      return c.json({ ok: true })
+    } catch (error) {
+      deps.logger.error({ err: error }, 'health check: database unreachable')
+      return c.json({ ok: false, error: 'database unreachable' }, 503)
+    }
+  })
+
+  signupRoutes(app, deps)
+  confirmRoutes(app, deps)
+  unsubscribeRoutes(app, deps)
+  preferencesRoutes(app, deps)
+  devInboxRoutes(app, deps)
+  for (const add of extra) add(app, deps)
+
+  for (const [path, allow] of Object.entries(METHODS)) {
+    app.all(path, (c) => {
+      c.header('Allow', allow)
+      return c.html(messagePage(site, 'Method not allowed', `This address answers ${allow} only.`), 405)
+    })
+  }
+  app.notFound((c) => c.html(messagePage(site, 'Page not found', 'There is nothing at this address.'), 404))
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse()
+    deps.logger.error({ err: error, path: c.req.path }, 'request failed')
+    return c.html(
+      messagePage(site, 'Something went wrong', 'Sorry, that did not work. Please try again in a moment.'),
+      500,
+    )
+  })
+  return app
+}

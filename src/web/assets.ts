@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto'
+
+/** The site's only stylesheet: readable at 375 px, visible focus, AA contrast, honours dark mode. */
+export const SITE_CSS = `
+:root { color-scheme: light dark; --bg: #f7f7f5; --fg: #1f2933; --muted: #4b5563; --card: #ffffff;
+  --accent: #0b5cad; --accent-fg: #ffffff; --error: #b42318; --border: #c5ccd3; --ok: #1e6b3a; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #15181c; --fg: #e8eaed; --muted: #b8bec6; --card: #1f2328; --accent: #8ab4f8;
+    --accent-fg: #0b1a2e; --error: #ff8a80; --border: #4b535c; --ok: #7ddc9b; }
+}
+* { box-sizing: border-box; }
+html { font-size: 100%; }
+body { margin: 0; background: var(--bg); color: var(--fg); line-height: 1.6;
+  font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+main { max-width: 40rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+h1 { font-size: 1.75rem; line-height: 1.25; margin: 0.5rem 0 1rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 0.5rem; }
+p, li { font-size: 1rem; }
+a { color: var(--accent); text-underline-offset: 0.15em; }
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible {
+  outline: 3px solid var(--accent); outline-offset: 2px; }
+.card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 1.25rem; margin: 1rem 0; }
+.muted, .hint { color: var(--muted); font-size: 0.95rem; }
+label { display: block; font-weight: 600; margin: 1rem 0 0.25rem; }
+input[type=email], input[type=text], select { width: 100%; font: inherit; padding: 0.6rem 0.7rem; color: var(--fg);
+  background: var(--card); border: 2px solid var(--border); border-radius: 6px; }
+input[aria-invalid=true] { border-color: var(--error); }
+.check { display: flex; gap: 0.5rem; align-items: flex-start; font-weight: 400; }
+.check input { margin-top: 0.35rem; width: 1.1rem; height: 1.1rem; }
+.error { color: var(--error); font-weight: 600; margin: 0.25rem 0 0; }
+.notice { border-left: 4px solid var(--ok); padding: 0.5rem 0.75rem; background: var(--card); }
+button { font: inherit; font-weight: 700; cursor: pointer; border: 2px solid var(--accent); border-radius: 6px;
+  padding: 0.6rem 1.1rem; margin: 1rem 0.5rem 0 0; background: var(--accent); color: var(--accent-fg); }
+button.secondary { background: transparent; color: var(--accent); }
+.visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
+.hp { position: absolute; left: -10000px; top: auto; width: 1px; height: 1px; overflow: hidden; }
+ol.lessons { padding-left: 1.25rem; }
+footer { max-width: 40rem; margin: 0 auto; padding: 0 1rem 2rem; color: var(--muted); font-size: 0.9rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
+th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--border); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.wide { max-width: 64rem; }
+.scroll { overflow-x: auto; }
+iframe.mail { width: 100%; min-height: 70vh; border: 1px solid var(--border); border-radius: 6px; background: #fff; }
+nav.tabs a { margin-right: 1rem; }
+pre.text { white-space: pre-wrap; word-break: break-word; background: var(--card); padding: 1rem;
+  border: 1px solid var(--border); border-radius: 6px; }
+`.trim()
+
+/** Fills the hidden time-zone field from the browser; the form works without it (UTC). */
+export const SIGNUP_JS = `
+(function () {
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var fields = document.querySelectorAll('input[name="timezone"]');
+    for (var i = 0; i < fields.length; i++) if (!fields[i].value && zone) fields[i].value = zone;
+  } catch (e) {}
+})();
+`.trim()
+
+const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 10)
+
+/** Versioned paths, so browsers may cache the files for long. */
+export const ASSET_PATHS = {
+  css: `/assets/site.${version(SITE_CSS)}.css`,
+  js: `/assets/signup.${version(SIGNUP_JS)}.js`,
+}

@@ -1,0 +1,19 @@
+import type { Config } from '../config'
+import type { Content } from '../content/catalog'
+import type { Db } from '../db/db'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import type { SubscriberDeps } from '../subscribers/deps'
+
+/** What the HTTP app needs; built by the composition root (or a test). */
+export interface WebDeps {
+  config: Config & { secret: string }
+  db: Db
+  clock: Clock
+  logger: Logger
+  /** The current content (kept fresh by the caller). */
+  content: () => Content
+  subscribers: SubscriberDeps
+  /** The Maildir read by /dev/inbox, or null when mail goes to the provider (or in production). */
+  devInboxDir: string | null
+}

@@ -1,0 +1,81 @@
+import type { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { subscribe } from '../../subscribers/subscribe'
+import type { WebDeps } from '../deps'
+import { messagePage } from '../layout'
+import { checkInboxPage, signupPage } from '../pages/signup'
+import { clientIp, RateLimiter } from '../security'
+
+const MESSAGE = 'Thanks! Check your inbox for a confirmation email.'
+
+/** GET /, POST /subscribe (form or JSON, CORS-enabled for embedding), GET /subscribe/thanks. */
+export function signupRoutes(app: Hono, deps: WebDeps): void {
+  const site = deps.config.mail.courseName
+  const limiter = new RateLimiter(deps.config.web.subscribeRateLimit, 60_000)
+
+  app.get('/', (c) => c.html(signupPage(site, deps.content().lessons)))
+  app.get('/subscribe/thanks', (c) => c.html(checkInboxPage(site)))
+  app.use(
+    '/subscribe',
+    cors({ origin: '*', allowMethods: ['POST'], allowHeaders: ['Content-Type'], maxAge: 86400 }),
+  )
+
+  app.post('/subscribe', async (c) => {
+    const json = (c.req.header('content-type') ?? '').includes('application/json')
+    const ip = clientIp(c, deps.config.web.trustProxy)
+    const waitMs = limiter.hit(ip ?? 'unknown', deps.clock.now().getTime())
+    if (waitMs > 0) {
+      c.header('Retry-After', String(Math.ceil(waitMs / 1000)))
+      if (json)
+        return c.json(
+          { ok: false, error: 'Too many signups from your network. Please try again in a minute.' },
+          429,
+        )
+      return c.html(
+        messagePage(
+          site,
+          'Too many attempts',
+          'Too many signups came from your network just now. Please wait a minute and try again.',
+        ),
+        429,
+      )
+    }
+    let input: Record<string, unknown>
+    if (json) {
+      try {
+        const body = await c.req.json()
+        if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object')
+        input = body as Record<string, unknown>
+      } catch {
+        return c.json(
+          { ok: false, error: 'The body must be a JSON object such as {"email": "you@example.com"}.' },
+          400,
+        )
+      }
+    } else {
+      const form = await c.req.parseBody()
+      input = Object.fromEntries(
+        Object.entries(form).map(([key, value]) => [key, typeof value === 'string' ? value : '']),
+      )
+    }
+    const result = await subscribe(deps.subscribers, input, {
+      source: json ? 'api:/subscribe' : 'form:/',
+      ip,
+    })
+    if (!result.ok) {
+      if (json) return c.json({ ok: false, errors: result.errors }, 400)
+      const keep = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : '')
+      return c.html(
+        signupPage(site, deps.content().lessons, {
+          email: keep(input.email),
+          name: keep(input.name),
+          timezone: keep(input.timezone),
+          error: result.errors.email,
+        }),
+        400,
+      )
+    }
+    if (json) return c.json({ ok: true, message: MESSAGE }, 201)
+    return c.redirect('/subscribe/thanks', 303)
+  })
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto'
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+import { inject } from 'vitest'
+import { type Db, parseInt8, TYPE_OIDS } from '../../src/db/db'
+import { migrate } from '../../src/db/migrate'
+import { openPg } from '../../src/db/pg-adapter'
+import { type PgliteDb, wrapPglite } from '../../src/db/pglite-adapter'
+
+export type Engine = 'pglite' | 'postgres'
+
+/** The PostgreSQL server for tests, or null when it is not reachable (global setup said so loudly). */
+export const POSTGRES_URL: string | null = inject('postgresUrl')
+
+/** Every engine available here: PGlite always, PostgreSQL when reachable (always in CI). */
+export const ENGINES: Engine[] = POSTGRES_URL ? ['pglite', 'postgres'] : ['pglite']
+
+let sharedPglite: Promise<PgliteDb> | null = null
+
+/** One in-memory PGlite per test file: creating one takes seconds, a schema takes milliseconds. */
+function pgliteInstance(): Promise<PgliteDb> {
+  sharedPglite ??= PGlite.create({
+    parsers: { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: (v: string) => v },
+  }).then(wrapPglite)
+  return sharedPglite
+}
+
+export interface TestDb extends Db {
+  schema: string
+}
+
+/**
+ * A migrated database in a schema of its own, so tests never see each other's rows. On PGlite the
+ * session's search_path is switched to it (tests in a file run one at a time).
+ */
+export async function createTestDb(engine: Engine): Promise<TestDb> {
+  const schema = `t_${process.pid}_${randomBytes(5).toString('hex')}`
+  if (engine === 'pglite') {
+    const db = await pgliteInstance()
+    await db.exec(`create schema "${schema}"; set search_path to "${schema}"`)
+    await migrate(db)
+    return {
+      ...db,
+      engine: 'pglite',
+      schema,
+      query: db.query,
+      exec: db.exec,
+      transaction: db.transaction,
+      close: async () => {
+        await db.exec(`drop schema "${schema}" cascade`)
+      },
+    }
+  }
+  if (!POSTGRES_URL) throw new Error('PostgreSQL is not available')
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`create schema "${schema}"`)
+  await admin.end()
+  const db = openPg({ connectionString: POSTGRES_URL, schema, max: 5 })
+  await migrate(db)
+  return {
+    ...db,
+    engine: 'postgres',
+    schema,
+    close: async () => {
+      await db.close()
+      const cleanup = new pg.Client({ connectionString: POSTGRES_URL })
+      await cleanup.connect()
+      await cleanup.query(`drop schema if exists "${schema}" cascade`)
+      await cleanup.end()
+    },
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { type Config, loadConfig, resolveSecret } from '../../src/config'
+import { silentLogger } from '../../src/lib/logger'
+import type { Mailer } from '../../src/mail/mailer'
+import { createOutboxMailer } from '../../src/mail/outbox-mailer'
+import { openContent } from '../../src/runtime'
+import { createServices, type Services } from '../../src/services'
+import { createTestDb, type Engine, type TestDb } from './db'
+import { FakeClock } from './fake-clock'
+import { readOutbox } from './outbox'
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..')
+export const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures')
+
+export interface Harness {
+  config: Config & { secret: string }
+  db: TestDb
+  clock: FakeClock
+  services: Services
+  dir: string
+  outboxDir: string
+  mailer: Mailer
+  /** Runs one tick as the scheduler would. */
+  tick(): ReturnType<Services['sender']['run']>
+  outbox(): ReturnType<typeof readOutbox>
+  close(): Promise<void>
+}
+
+export interface HarnessOptions {
+  engine: Engine
+  env?: Record<string, string>
+  /** Replaces the outbox mailer (e.g. the Resend mailer pointed at the fake server). */
+  mailer?: (clock: FakeClock, outboxDir: string) => Mailer
+  start?: string
+}
+
+/** The whole application on a fresh test database, a temporary outbox and a clock the test moves. */
+export async function createHarness(options: HarnessOptions): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'course-test-'))
+  const outboxDir = path.join(dir, 'outbox')
+  const config = resolveSecret(
+    loadConfig(
+      {
+        NODE_ENV: 'test',
+        DATA_DIR: path.join(dir, 'data'),
+        OUTBOX_DIR: outboxDir,
+        LESSONS_DIR: path.join(REPO_ROOT, 'lessons'),
+        NEWSLETTERS_DIR: path.join(REPO_ROOT, 'newsletters'),
+        SECRET: 'test-secret-test-secret-test-secret-0123',
+        BASE_URL: 'https://course.example.org',
+        MAIL_FROM: 'SMP Course <course@mail.example.org>',
+        POSTAL_ADDRESS: '1 Test Street, Testville',
+        RESEND_RATE_LIMIT: '1000',
+        ...options.env,
+      },
+      REPO_ROOT,
+    ),
+  )
+  const db = await createTestDb(options.engine)
+  const clock = new FakeClock(options.start ?? '2027-01-04T08:00:00Z')
+  const content = await openContent(config, silentLogger)
+  const mailer = options.mailer ? options.mailer(clock, outboxDir) : createOutboxMailer(outboxDir, clock)
+  const services = await createServices({
+    config,
+    db,
+    mailer,
+    clock,
+    realClock: clock,
+    logger: silentLogger,
+    content,
+  })
+  return {
+    config,
+    db,
+    clock,
+    services,
+    dir,
+    outboxDir,
+    mailer,
+    tick: () => services.sender.run({ budgetMs: 60_000 }),
+    outbox: () => readOutbox(outboxDir),
+    async close() {
+      services.sender.stop()
+      await services.sender.whenIdle()
+      await db.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
