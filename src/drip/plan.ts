@@ -107,8 +107,32 @@ export interface PlannedLesson {
 }
 
 /**
- * The whole timeline for someone confirming at `confirmedAt`, assuming every lesson is sent when due.
+ * The rest of a course from where someone is, assuming every lesson goes out when due (the first one
+ * no earlier than `now`).
  */
+export function planRemaining(
+  progress: CourseProgress,
+  lessons: readonly LessonRef[],
+  settings: ScheduleSettings,
+  now: Date,
+): PlannedLesson[] {
+  const plan: PlannedLesson[] = []
+  let current = progress
+  for (
+    let lesson = nextLesson(lessons, current.lastDay);
+    lesson;
+    lesson = nextLesson(lessons, current.lastDay)
+  ) {
+    const due = lessonDueAt(current, lesson, settings, now)
+    const dueAt = due < now ? now : due
+    const sentOn = localDate(dueAt, current.timezone)
+    plan.push({ slug: lesson.slug, day: lesson.day, dueAt, localDate: sentOn })
+    current = { ...current, lastDay: lesson.day, lastSentOn: sentOn }
+  }
+  return plan
+}
+
+/** The whole timeline for someone confirming at `confirmedAt`. */
 export function planTimeline(
   lessons: readonly LessonRef[],
   timezone: string,
@@ -116,18 +140,11 @@ export function planTimeline(
   settings: ScheduleSettings,
 ): PlannedLesson[] {
   const zone = safeZone(timezone)
-  let progress: CourseProgress = {
+  const start: CourseProgress = {
     timezone: zone,
     anchorDate: localDate(confirmedAt, zone),
     lastDay: null,
     lastSentOn: null,
   }
-  const plan: PlannedLesson[] = []
-  for (let lesson = nextLesson(lessons, null); lesson; lesson = nextLesson(lessons, progress.lastDay)) {
-    const dueAt = lessonDueAt(progress, lesson, settings, confirmedAt)
-    const sentOn = localDate(dueAt, zone)
-    plan.push({ slug: lesson.slug, day: lesson.day, dueAt, localDate: sentOn })
-    progress = { ...progress, lastDay: lesson.day, lastSentOn: sentOn }
-  }
-  return plan
+  return planRemaining(start, lessons, settings, confirmedAt)
 }

@@ -125,7 +125,11 @@ export class Sender {
    * One tick: takes over expired batches, claims new ones, and sends until nothing is due, the budget
    * is spent, sending is paused, or `stop()` is called.
    */
-  async run(options: { filter?: ClaimFilter; budgetMs: number }): Promise<SendReport> {
+  async run(options: {
+    filter?: ClaimFilter
+    budgetMs: number
+    onBatch?: (report: SendReport) => void
+  }): Promise<SendReport> {
     const { db, realClock, clock, settings } = this.deps
     const report = emptyReport()
     const deadline = realClock.now().getTime() + options.budgetMs
@@ -153,6 +157,7 @@ export class Sender {
       report.failed += result.failed
       report.skipped += result.skipped
       report.retrying += result.retrying
+      options.onBatch?.(report)
       if (result.paused) {
         report.paused = result.paused
         break

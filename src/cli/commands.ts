@@ -1,0 +1,22 @@
+import { buildCommand, buildUsage } from './build'
+import type { CliContext } from './context'
+import { dbCommand, dbUsage } from './db'
+import { newsletterCommand, newsletterUsage } from './newsletter'
+import { runDueCommand, runDueUsage } from './run-due'
+import { simulateCommand, simulateUsage } from './simulate'
+import { statusCommand, statusUsage } from './status'
+
+export interface Command {
+  usage: string
+  run(args: string[], ctx: CliContext): Promise<number>
+}
+
+/** Every `course` command. Long-running ones (web, worker) are in cli.ts. */
+export const COMMANDS: Record<string, Command> = {
+  build: { usage: buildUsage, run: (args, ctx) => buildCommand(args, ctx.io, ctx.config()) },
+  'run-due': { usage: runDueUsage, run: runDueCommand },
+  simulate: { usage: simulateUsage, run: simulateCommand },
+  status: { usage: statusUsage, run: statusCommand },
+  newsletter: { usage: newsletterUsage, run: newsletterCommand },
+  db: { usage: dbUsage, run: dbCommand },
+}

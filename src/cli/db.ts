@@ -1,0 +1,97 @@
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { PGlite } from '@electric-sql/pglite'
+import { acquireDataDirLock } from '../db/data-dir-lock'
+import { migrate } from '../db/migrate'
+import { wrapPglite } from '../db/pglite-adapter'
+import type { CliContext } from './context'
+import { EXIT, UsageError, writeLine } from './io'
+
+export const dbUsage =
+  'course db dump <file>               back up the embedded database (PGlite dump, gzip tar)\n' +
+  'course db restore <file> [--force]  replace the embedded database with a dump (the old one is kept aside)'
+
+/**
+ * `course db dump|restore`: backups of the embedded store with PGlite's own dump format. The database
+ * must not be in use (a dump of live files could be torn). PostgreSQL users use pg_dump/pg_restore.
+ */
+export async function dbCommand(args: string[], ctx: CliContext): Promise<number> {
+  const [sub, ...rest] = args
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { force: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  })
+  const file = positionals[0]
+  if ((sub !== 'dump' && sub !== 'restore') || !file || positionals.length > 1)
+    throw new UsageError('course db dump <file> | course db restore <file> [--force]')
+  const config = ctx.config()
+  if (config.databaseUrl) {
+    writeLine(
+      ctx.io.err,
+      'DATABASE_URL is set: back up PostgreSQL with pg_dump (and pg_restore); this command is for the embedded store.',
+    )
+    return EXIT.usage
+  }
+  const target = path.resolve(ctx.io.cwd, file)
+  const lock = acquireDataDirLock(config.dataDir, `cli:db ${sub}`)
+  if (!lock.acquired) {
+    writeLine(
+      ctx.io.err,
+      `The embedded database is in use by process ${lock.holder.pid} (${lock.holder.role}). Stop it first, then run course db ${sub} again.`,
+    )
+    return EXIT.failed
+  }
+  const pgdata = path.join(config.dataDir, 'pgdata')
+  try {
+    if (sub === 'dump') {
+      if (!existsSync(pgdata)) {
+        writeLine(ctx.io.err, `there is no embedded database in ${config.dataDir} yet`)
+        return EXIT.failed
+      }
+      const pglite = await PGlite.create({ dataDir: pgdata })
+      const dump = await pglite.dumpDataDir('gzip')
+      await pglite.close()
+      writeFileSync(target, Buffer.from(await dump.arrayBuffer()))
+      writeLine(ctx.io.out, `dumped ${config.dataDir} to ${target} (${Math.round(dump.size / 1024)} KB)`)
+      return EXIT.ok
+    }
+    if (!existsSync(target)) throw new UsageError(`restore: no file ${target}`)
+    const hasData = existsSync(pgdata) && readdirSync(pgdata).length > 0
+    if (hasData && !values.force) {
+      writeLine(
+        ctx.io.err,
+        `${pgdata} already holds a database. Add --force to replace it (the current one is moved aside, not deleted).`,
+      )
+      return EXIT.refused
+    }
+    let aside: string | null = null
+    if (hasData) {
+      aside = `${pgdata}.before-restore-${Date.now()}`
+      renameSync(pgdata, aside)
+    }
+    try {
+      const pglite = await PGlite.create({ dataDir: pgdata, loadDataDir: new Blob([readFileSync(target)]) })
+      await migrate(wrapPglite(pglite))
+      const { rows } = await pglite.query<{ n: number }>('select count(*)::int as n from subscribers')
+      await pglite.close()
+      writeLine(
+        ctx.io.out,
+        `restored ${target} into ${config.dataDir}: ${rows[0]?.n ?? 0} subscribers${aside ? ` (previous database kept in ${aside})` : ''}`,
+      )
+      return EXIT.ok
+    } catch (error) {
+      if (aside) {
+        // Put the previous database back: a failed restore must lose nothing.
+        if (existsSync(pgdata)) renameSync(pgdata, `${pgdata}.failed-restore-${Date.now()}`)
+        renameSync(aside, pgdata)
+      }
+      writeLine(ctx.io.err, `restore failed, nothing changed: ${(error as Error).message}`)
+      return EXIT.failed
+    }
+  } finally {
+    lock.release()
+  }
+}

@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { renderWebVersion } from '../content/web-version'
+import type { Queryable } from '../db/db'
+import {
+  createNewsletterSend,
+  enqueueNewsletter,
+  findNewsletterSend,
+  finishNewsletterSends,
+  newsletterProgress,
+  reopenNewsletterSend,
+} from '../drip/newsletter-queue'
+import { systemClock } from '../lib/clock'
+import { listUnsubscribeHeaders } from '../mail/headers'
+import { createMailer } from '../runtime'
+import { checkEmail } from '../subscribers/validate'
+import type { CliContext } from './context'
+import { EXIT, UsageError, writeLine } from './io'
+import { createProgress } from './progress'
+import { confirmOnTerminal } from './prompt'
+import { parseInstant } from './run-due'
+
+export const newsletterUsage =
+  'course newsletter send <slug> [--at ISO] [--test-to ADDRESS] [--dry-run] [--yes] [--resend-to-new]\n' +
+  'course newsletter list                       issues and their send state'
+
+const options = {
+  at: { type: 'string' },
+  'test-to': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean' },
+  'resend-to-new': { type: 'boolean' },
+} as const
+
+/** `course newsletter …` */
+export async function newsletterCommand(args: string[], ctx: CliContext): Promise<number> {
+  const [sub, ...rest] = args
+  if (sub === 'list') return listIssues(ctx)
+  if (sub !== 'send') throw new UsageError(`unknown newsletter command "${sub ?? ''}" (send, list)`)
+  const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true })
+  const slug = positionals[0]
+  if (!slug || positionals.length > 1)
+    throw new UsageError('give exactly one issue slug: course newsletter send <slug>')
+  const at = values.at === undefined ? undefined : parseInstant(values.at, '--at')
+  const runtime = await ctx.open({ logLevel: 'warn' })
+  try {
+    const { db } = runtime.database
+    const content = runtime.content.current
+    const issue = content.newsletter(slug)
+    const compiled = content.compiled('newsletter', slug)
+    if (!issue || !compiled) {
+      const known = content.newsletters.map((n) => n.slug).join(', ') || '(none)'
+      throw new UsageError(
+        `no newsletter issue "${slug}" in ${ctx.config().newslettersDir} (known: ${known})`,
+      )
+    }
+    const config = ctx.config()
+    const out = ctx.io.out
+
+    if (values['test-to'] !== undefined) {
+      const checked = checkEmail(values['test-to'])
+      if (!checked.ok) throw new UsageError(`--test-to: ${checked.message}`)
+      const web = renderWebVersion(config.baseUrl, compiled)
+      const result = await createMailer(config).send(
+        {
+          from: config.mail.from,
+          to: checked.email,
+          subject: `[TEST] ${web.subject}`,
+          html: web.html,
+          text: web.text,
+          headers: listUnsubscribeHeaders({
+            url: `${config.baseUrl}/unsubscribe`,
+            from: config.mail.from,
+            token: 'test',
+          }),
+          tags: [{ name: 'kind', value: 'test' }],
+        },
+        { idempotencyKey: `test-${randomUUID()}` },
+      )
+      if (!result.ok) {
+        writeLine(ctx.io.err, `test send failed: ${result.code}: ${result.message}`)
+        return EXIT.failed
+      }
+      writeLine(
+        out,
+        `sent one [TEST] copy of "${issue.title}" to ${checked.email} (${result.providerId}); nobody else got anything`,
+      )
+      return EXIT.ok
+    }
+
+    const recipients = await countRecipients(db)
+    if (values['dry-run']) {
+      const existing = await findNewsletterSend(db, slug)
+      writeLine(
+        out,
+        `"${issue.title}" (${slug}) would go to ${recipients} subscriber(s) now (confirmed, newsletter on).`,
+      )
+      if (existing)
+        writeLine(
+          out,
+          `note: this issue is already ${existing.status} (${existing.recipients} queued so far).`,
+        )
+      writeLine(out, `subject: ${compiled.subject}`)
+      writeLine(out, '--- sample (text part, as a reader named "there" would get it) ---')
+      writeLine(out, renderWebVersion(config.baseUrl, compiled).text.split('\n').slice(0, 40).join('\n'))
+      return EXIT.ok
+    }
+
+    const existing = await findNewsletterSend(db, slug)
+    const resume = existing?.status === 'sending'
+    if (existing && !resume && !values['resend-to-new']) {
+      const when =
+        existing.status === 'scheduled'
+          ? `scheduled for ${existing.scheduled_at.toISOString()}`
+          : `already ${existing.status}${existing.finished_at ? ` on ${existing.finished_at.toISOString()}` : ''} to ${existing.recipients} people`
+      writeLine(
+        ctx.io.err,
+        `refusing: "${slug}" is ${when}. To send it only to people who never got it, add --resend-to-new.`,
+      )
+      return EXIT.refused
+    }
+    if (!values.yes && !resume) {
+      const verb = at
+        ? `Schedule "${issue.title}" for ${at.toISOString()}`
+        : `Send "${issue.title}" to ${recipients} subscriber(s) now`
+      const answer = await confirmOnTerminal(
+        ctx.io,
+        `${verb}${values['resend-to-new'] ? ' (only those who never got it)' : ''}?`,
+      )
+      if (answer === null) {
+        writeLine(
+          ctx.io.err,
+          'refusing to send without confirmation: there is no terminal to ask on. Add --yes to confirm in a script.',
+        )
+        return EXIT.refused
+      }
+      if (!answer) {
+        writeLine(ctx.io.err, 'not sent.')
+        return EXIT.refused
+      }
+    }
+    const now = systemClock.now()
+    const when = at ?? now
+    if (!existing) await createNewsletterSend(db, slug, when, now)
+    else if (!resume) await reopenNewsletterSend(db, slug, when)
+    if (at && at > now) {
+      writeLine(
+        out,
+        `scheduled "${issue.title}" for ${at.toISOString()}: the scheduler (npm start or course worker) sends it then, to whoever wants it at that time.`,
+      )
+      return EXIT.ok
+    }
+    if (resume) writeLine(out, `"${slug}" was being sent: resuming with the rest only.`)
+    await db.query(
+      `update newsletter_sends set status = 'sending', started_at = coalesce(started_at, $2) where slug = $1`,
+      [slug, now],
+    )
+    const queuing = createProgress({ label: 'queueing', stream: ctx.io.err, total: recipients })
+    await enqueueNewsletter(db, slug, now, (_queued, seen) => queuing.update(seen))
+    queuing.finish()
+    return sendIssue(ctx, runtime, slug)
+  } finally {
+    await runtime.close()
+  }
+}
+
+async function countRecipients(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::int as n from subscribers where status = 'confirmed' and newsletter_opt_in`,
+  )
+  return rows[0]?.n ?? 0
+}
+
+/** Sends the issue's queued deliveries with a progress bar, then prints sent / skipped / failed with reasons. */
+async function sendIssue(
+  ctx: CliContext,
+  runtime: Awaited<ReturnType<CliContext['open']>>,
+  slug: string,
+): Promise<number> {
+  const { db } = runtime.database
+  const start = await newsletterProgress(db, slug)
+  const total = start.queued + start.claimed
+  const done0 = start.sent + start.failed + start.skipped
+  const bar = createProgress({ label: 'sending', stream: ctx.io.err, total })
+  const report = await runtime.services.sender.run({
+    filter: { kind: 'newsletter', item: slug },
+    budgetMs: 24 * 60 * 60 * 1000,
+    onBatch: (r) => bar.update(r.sent + r.failed + r.skipped),
+  })
+  bar.finish()
+  await finishNewsletterSends(db, systemClock.now())
+  const end = await newsletterProgress(db, slug)
+  const out = ctx.io.out
+  writeLine(
+    out,
+    `"${slug}": ${end.sent} sent, ${end.skipped} skipped, ${end.failed} failed${done0 > 0 ? ` (${done0} were done before this run)` : ''}.`,
+  )
+  for (const reason of end.reasons) writeLine(out, `  ${reason.status} ${reason.count}: ${reason.reason}`)
+  const waiting = end.queued + end.claimed
+  if (waiting > 0)
+    writeLine(out, `  ${waiting} still waiting (retries or held for a lesson day); the scheduler sends them.`)
+  if (report.paused)
+    writeLine(
+      ctx.io.err,
+      `sending is paused until ${report.paused.until.toISOString()}: ${report.paused.reason ?? ''}`,
+    )
+  return end.failed > 0 || report.paused ? EXIT.failed : EXIT.ok
+}
+
+async function listIssues(ctx: CliContext): Promise<number> {
+  const runtime = await ctx.open({ logLevel: 'warn' })
+  try {
+    for (const issue of runtime.content.current.newsletters) {
+      const send = await findNewsletterSend(runtime.database.db, issue.slug)
+      writeLine(
+        ctx.io.out,
+        `${issue.date}  ${issue.slug.padEnd(32)} ${send ? `${send.status} (${send.recipients} recipients)` : 'not sent'}`,
+      )
+    }
+    return EXIT.ok
+  } finally {
+    await runtime.close()
+  }
+}

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util'
+import { DateTime, IANAZone } from 'luxon'
+import { progressOf } from '../drip/enroll'
+import { localDate, type PlannedLesson, planRemaining, planTimeline } from '../drip/plan'
+import { openContent } from '../runtime'
+import { findSubscriberByKey } from '../subscribers/store'
+import { checkEmail } from '../subscribers/validate'
+import type { CliContext } from './context'
+import { EXIT, UsageError, writeLine } from './io'
+import { parseInstant } from './run-due'
+import { formatTable } from './table'
+
+export const simulateUsage =
+  'course simulate --timezone TZ --confirmed-at ISO | --email E   the planned lesson timeline, local and UTC'
+
+function printTimeline(ctx: CliContext, plan: (PlannedLesson & { state?: string })[], timezone: string) {
+  const rows = plan.map((p) => [
+    p.day,
+    p.slug,
+    DateTime.fromJSDate(p.dueAt, { zone: timezone }).toFormat('ccc yyyy-MM-dd HH:mm ZZZZ'),
+    p.dueAt.toISOString().replace('.000Z', 'Z'),
+    p.state ?? 'planned',
+  ])
+  writeLine(ctx.io.out, formatTable(['day', 'lesson', `local (${timezone})`, 'UTC', 'state'], rows))
+}
+
+/**
+ * `course simulate`: when each lesson would go out, for a time zone and confirmation time, or for a
+ * real subscriber (what was sent, and what is planned from where they are now).
+ */
+export async function simulateCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, timezone: { type: 'string' }, 'confirmed-at': { type: 'string' } },
+    strict: true,
+  })
+  const config = ctx.config()
+  const settings = { sendHour: config.schedule.sendHour, sendDays: config.schedule.sendDays }
+  const content = (await openContent(config, ctx.logger('warn'))).current
+  if (values.email === undefined) {
+    if (!values.timezone || !values['confirmed-at'])
+      throw new UsageError('give --email, or both --timezone and --confirmed-at')
+    if (!IANAZone.isValidZone(values.timezone))
+      throw new UsageError(`--timezone: "${values.timezone}" is not an IANA time zone such as Europe/Paris`)
+    const confirmedAt = parseInstant(values['confirmed-at'], '--confirmed-at')
+    printTimeline(ctx, planTimeline(content.lessons, values.timezone, confirmedAt, settings), values.timezone)
+    return EXIT.ok
+  }
+  const checked = checkEmail(values.email)
+  if (!checked.ok) throw new UsageError(`--email: ${checked.message}`)
+  const runtime = await ctx.open({ logLevel: 'warn' })
+  try {
+    const db = runtime.database.db
+    const s = await findSubscriberByKey(db, checked.key)
+    if (!s) {
+      writeLine(ctx.io.err, `no subscriber with the address ${values.email}`)
+      return EXIT.failed
+    }
+    const { rows } = await db.query<{ item: string; status: string; due_at: Date; sent_at: Date | null }>(
+      `select item, status, due_at, sent_at from deliveries where subscriber_id = $1 and kind = 'lesson' order by id`,
+      [s.id],
+    )
+    writeLine(
+      ctx.io.out,
+      `${s.email}: ${s.status}${s.course_paused ? ', course paused' : ''}, time zone ${s.timezone}`,
+    )
+    const progress = progressOf(s)
+    if (!progress) {
+      writeLine(ctx.io.out, 'not enrolled yet (the course starts when the address is confirmed)')
+      return EXIT.ok
+    }
+    const shown: (PlannedLesson & { state?: string })[] = rows.map((row) => ({
+      slug: row.item,
+      day: content.lesson(row.item)?.day ?? -1,
+      dueAt: row.sent_at ?? row.due_at,
+      localDate: '',
+      state: row.status,
+    }))
+    // After the lesson waiting in the queue (if any), the rest as planned from there.
+    const waiting = rows.find((row) => row.status === 'queued' || row.status === 'claimed')
+    const waitingLesson = waiting ? content.lesson(waiting.item) : undefined
+    const from =
+      waitingLesson && waiting
+        ? { ...progress, lastDay: waitingLesson.day, lastSentOn: localDate(waiting.due_at, s.timezone) }
+        : progress
+    if (s.status === 'confirmed' && !s.course_paused) {
+      const after = waiting ? new Date(Math.max(waiting.due_at.getTime(), Date.now())) : new Date()
+      for (const p of planRemaining(from, content.lessons, settings, after))
+        shown.push({ ...p, state: 'planned' })
+    }
+    printTimeline(ctx, shown, s.timezone)
+    return EXIT.ok
+  } finally {
+    await runtime.close()
+  }
+}
