@@ -27,16 +27,20 @@ export const lessonFrontMatter = z.strictObject({
   slug,
 })
 
-const isoDate = z
-  .union([z.string(), z.date()], { error: 'expected a date like "2026-11-16"' })
-  .transform((value, ctx) => {
-    const text = value instanceof Date ? value.toISOString().slice(0, 10) : value.trim()
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
-      ctx.addIssue({ code: 'custom', message: 'expected a date like "2026-11-16"' })
-      return z.NEVER
-    }
-    return text
-  })
+/** A date, quoted ("2026-11-16") or not (YAML then gives a Date): either way YYYY-MM-DD. */
+const isoDate = z.unknown().transform((value, ctx) => {
+  if (value === undefined || value === null) {
+    ctx.addIssue({ code: 'custom', message: 'required' })
+    return z.NEVER
+  }
+  const text =
+    value instanceof Date ? value.toISOString().slice(0, 10) : typeof value === 'string' ? value.trim() : ''
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
+    ctx.addIssue({ code: 'custom', message: 'expected a date like "2026-11-16"' })
+    return z.NEVER
+  }
+  return text
+})
 
 /** Front matter of a newsletter issue. */
 export const newsletterFrontMatter = z.strictObject({

@@ -24,7 +24,7 @@ interface ParsedFile {
 }
 
 function parseFile(text: string, file: string, problems: ContentProblem[]): ParsedFile | null {
-  if (!/^---[ \t]*\r?\n/.test(text)) {
+  if (!/^---\w*[ \t]*\r?\n/.test(text)) {
     problems.push({
       file,
       field: 'front matter',
@@ -42,7 +42,7 @@ function parseFile(text: string, file: string, problems: ContentProblem[]): Pars
     problems.push({
       file,
       field: 'front matter',
-      message: `not valid YAML: ${reason}`,
+      message: mark ? `not valid YAML: ${reason}` : reason,
       line: mark?.line === undefined ? undefined : mark.line + 2,
     })
     return null
@@ -79,12 +79,21 @@ function frontMatterProblems(
 }
 
 function bodyProblems(parsed: ParsedFile, file: string): ContentProblem[] {
-  return parseMarkdown(parsed.markdown).problems.map((problem) => ({
-    file,
-    field: 'body',
-    message: problem.message,
-    line: parsed.bodyLine + problem.line - 1,
-  }))
+  const seen = new Set<string>()
+  return parseMarkdown(parsed.markdown)
+    .problems.filter((problem) => {
+      // Inline HTML parses as separate opening and closing tags: one report per line is enough.
+      const key = `${problem.line}:${problem.message}`
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+    .map((problem) => ({
+      file,
+      field: 'body',
+      message: problem.message,
+      line: parsed.bodyLine + problem.line - 1,
+    }))
 }
 
 function listMarkdownFiles(dir: string): string[] {

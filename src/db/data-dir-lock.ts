@@ -9,6 +9,8 @@ export interface LockHolder {
   startTicks: string | null
   hostname: string
   role: string
+  /** Whether the holder will serve the database on a socket (long-running roles do). */
+  serves: boolean
   startedAt: string
   /** Where the holder serves its database to other processes, if it does. */
   socketDir: string | null
@@ -38,6 +40,11 @@ function isAlive(holder: LockHolder): boolean {
   return holder.startTicks === null || processStartTicks(holder.pid) === holder.startTicks
 }
 
+/** The current holder of a data directory's lock, if any. */
+export function readLockHolder(dataDir: string): LockHolder | null {
+  return readHolder(path.join(dataDir, 'pglite.lock'))
+}
+
 function readHolder(file: string): LockHolder | null {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as LockHolder
@@ -51,7 +58,7 @@ function readHolder(file: string): LockHolder | null {
  * with its content (written aside, then hard-linked), so a reader never sees it half-written.
  * A lock left by a dead process (kill -9, power loss) is taken over.
  */
-export function acquireDataDirLock(dataDir: string, role: string): LockResult {
+export function acquireDataDirLock(dataDir: string, role: string, serves = false): LockResult {
   mkdirSync(dataDir, { recursive: true })
   const file = path.join(dataDir, 'pglite.lock')
   const me: LockHolder = {
@@ -59,6 +66,7 @@ export function acquireDataDirLock(dataDir: string, role: string): LockResult {
     startTicks: processStartTicks(process.pid),
     hostname: hostname(),
     role,
+    serves,
     startedAt: new Date().toISOString(),
     socketDir: null,
   }

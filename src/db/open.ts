@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Config } from '../config'
 import type { Logger } from '../lib/logger'
-import { acquireDataDirLock, type LockHolder } from './data-dir-lock'
+import { acquireDataDirLock, type LockHolder, readLockHolder } from './data-dir-lock'
 import type { Db } from './db'
 import { migrate } from './migrate'
 import { openPg } from './pg-adapter'
@@ -31,11 +31,22 @@ export interface OpenedDatabase {
   close(): Promise<void>
 }
 
-async function waitForSocket(holder: LockHolder, ms: number): Promise<string | null> {
+/**
+ * Waits (bounded) for a holder that serves its database to open its socket: it may still be starting.
+ * A holder that never serves (a short CLI command) is reported at once.
+ */
+async function waitForSocket(
+  dataDir: string,
+  first: LockHolder,
+  ms: number,
+): Promise<{ socketDir: string | null; holder: LockHolder }> {
+  let holder = first
   for (let waited = 0; ; waited += 100) {
-    if (holder.socketDir && existsSync(path.join(holder.socketDir, SOCKET_FILE))) return holder.socketDir
-    if (waited >= ms) return null
+    if (holder.socketDir && existsSync(path.join(holder.socketDir, SOCKET_FILE)))
+      return { socketDir: holder.socketDir, holder }
+    if (!holder.serves || waited >= ms) return { socketDir: null, holder }
     await new Promise((resolve) => setTimeout(resolve, 100))
+    holder = readLockHolder(dataDir) ?? holder
   }
 }
 
@@ -54,10 +65,10 @@ export async function openDatabase(
     const where = new URL(config.databaseUrl)
     return { db, description: `PostgreSQL at ${where.host}${where.pathname}`, close: () => db.close() }
   }
-  const lock = acquireDataDirLock(config.dataDir, options.role)
+  const lock = acquireDataDirLock(config.dataDir, options.role, options.serve)
   if (!lock.acquired) {
-    const socketDir = await waitForSocket(lock.holder, 10_000)
-    if (!socketDir) throw new DataDirBusyError(config.dataDir, lock.holder)
+    const { socketDir, holder } = await waitForSocket(config.dataDir, lock.holder, 15_000)
+    if (!socketDir) throw new DataDirBusyError(config.dataDir, holder)
     // One short-lived connection: the holder's own requests wait while we hold its session.
     const db = openPg({
       socketDir,
@@ -68,7 +79,7 @@ export async function openDatabase(
     await db.query('select 1')
     return {
       db,
-      description: `embedded PGlite in ${config.dataDir}, through process ${lock.holder.pid}`,
+      description: `embedded PGlite in ${config.dataDir}, through process ${holder.pid}`,
       close: () => db.close(),
     }
   }

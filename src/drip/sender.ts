@@ -16,6 +16,7 @@ import {
 } from './batches'
 import { type ComposeSettings, composeEmail } from './compose'
 import { type DecideSettings, decide } from './decide'
+import { lessonPlanSignature, reconcileLessonQueue } from './reconcile'
 import { applyDecisions, type Outcome, recordOutcomes } from './record'
 import { holdSlotsUntil, lowerRate, pauseSending, reserveSlot, sendingPausedUntil } from './throttle'
 
@@ -93,6 +94,7 @@ async function callProvider(
  */
 export class Sender {
   #soon: Promise<unknown> = Promise.resolve()
+  #planSignature: string | null = null
   readonly #abort = new AbortController()
 
   constructor(private readonly deps: SenderDeps) {}
@@ -133,6 +135,7 @@ export class Sender {
     const { db, realClock, clock, settings } = this.deps
     const report = emptyReport()
     const deadline = realClock.now().getTime() + options.budgetMs
+    if (!options.filter) await this.#reconcileIfPlanChanged()
     while (!this.stopped && realClock.now().getTime() < deadline) {
       const paused = await sendingPausedUntil(db, realClock.now())
       if (paused) {
@@ -164,6 +167,21 @@ export class Sender {
       }
     }
     return report
+  }
+
+  /** When lessons were added, removed or moved, re-points the waiting lessons (once per change). */
+  async #reconcileIfPlanChanged(): Promise<void> {
+    const content = await this.deps.content()
+    const signature = lessonPlanSignature(content.lessons)
+    if (signature === this.#planSignature) return
+    await reconcileLessonQueue(
+      this.deps.db,
+      content.lessons,
+      this.deps.settings.decide.schedule,
+      this.deps.clock.now(),
+      this.deps.logger,
+    )
+    this.#planSignature = signature
   }
 
   /** Sends one claimed batch and records the outcome. */

@@ -64,7 +64,7 @@ export function signupRoutes(app: Hono, deps: WebDeps): void {
     })
     if (!result.ok) {
       if (json) return c.json({ ok: false, errors: result.errors }, 400)
-      const keep = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : '')
+      const keep = (value: unknown) => (typeof value === 'string' ? value.slice(0, 1000) : '')
       return c.html(
         signupPage(site, deps.content().lessons, {
           email: keep(input.email),

@@ -1,0 +1,49 @@
+import type { Harness } from './harness'
+
+/** POSTs a form to the app (no port), like a browser without JavaScript. */
+export function postForm(
+  h: Harness,
+  path: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  return h.services.web.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  })
+}
+
+export function postJson(h: Harness, path: string, body: unknown, headers: Record<string, string> = {}) {
+  return h.services.web.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+/** Subscribes and confirms through the app; returns the subscriber id and the confirmation token. */
+export async function subscribeAndConfirm(h: Harness, email: string, fields: Record<string, string> = {}) {
+  await postForm(h, '/subscribe', { email, ...fields })
+  await h.services.sender.whenIdle()
+  const confirmation = (await h.outbox())
+    .filter((m) => m.to.toLowerCase() === email.toLowerCase() && m.subject.includes('Confirm'))
+    .at(-1)
+  if (!confirmation) throw new Error(`no confirmation email for ${email}`)
+  const token = new URL(confirmation.link('/confirm')!).searchParams.get('token')!
+  const response = await postForm(h, '/confirm', { token })
+  if (response.status !== 200) throw new Error(`confirm answered ${response.status}`)
+  await h.services.sender.whenIdle()
+  const { rows } = await h.db.query<{ id: number }>('select id from subscribers where email_key = $1', [
+    email.toLowerCase(),
+  ])
+  return { id: rows[0]!.id, token }
+}
+
+export async function subscriberRow(h: Harness, email: string) {
+  const { rows } = await h.db.query<Record<string, unknown>>(
+    'select * from subscribers where email_key = $1',
+    [email.toLowerCase()],
+  )
+  return rows[0]
+}

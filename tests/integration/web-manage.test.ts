@@ -1,0 +1,190 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createToken } from '../../src/subscribers/tokens'
+import { ENGINES } from '../helpers/db'
+import { createHarness, type Harness } from '../helpers/harness'
+import { postForm, subscribeAndConfirm, subscriberRow } from '../helpers/web'
+
+describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
+  let h: Harness
+  beforeEach(async () => {
+    h = await createHarness({ engine })
+  })
+  afterEach(async () => {
+    await h.close()
+  })
+  const token = (purpose: 'confirm' | 'unsubscribe' | 'preferences', id: number, expires?: Date) =>
+    createToken(h.config.secret, purpose, id, expires)
+  const queuedLessons = async (id: number) =>
+    (
+      await h.db.query<{ item: string }>(
+        `select item from deliveries where subscriber_id = $1 and kind = 'lesson' and status = 'queued'`,
+        [id],
+      )
+    ).rows
+
+  it('unsubscribes at once on the RFC 8058 one-click POST from the List-Unsubscribe header', async () => {
+    const { id } = await subscribeAndConfirm(h, 'one@example.org')
+    const lesson = (await h.outbox()).at(-1)!
+    const header = lesson.header('List-Unsubscribe')!
+    const url = /<(https:[^>]+)>/.exec(header)![1]!
+    expect(lesson.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click')
+    expect(await queuedLessons(id)).toHaveLength(1)
+    const response = await h.services.web.request(url.replace('https://course.example.org', ''), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    })
+    expect(response.status).toBe(200)
+    expect((await response.text()).length).toBeLessThan(40)
+    expect((await subscriberRow(h, 'one@example.org'))?.status).toBe('unsubscribed')
+    expect(await queuedLessons(id)).toHaveLength(0)
+    // The next lesson's day comes: nothing is sent.
+    const before = (await h.outbox()).length
+    h.clock.advanceDays(10)
+    await h.tick()
+    expect(await h.outbox()).toHaveLength(before)
+  })
+
+  it('only shows choices on GET (link scanners), and acts on the button chosen', async () => {
+    const { id } = await subscribeAndConfirm(h, 'choice@example.org')
+    const page = await h.services.web.request(`/unsubscribe?token=${token('unsubscribe', id)}`)
+    const html = await page.text()
+    expect(page.status).toBe(200)
+    expect(html).toContain('value="unsubscribe"')
+    expect(html).toContain('value="pause"')
+    expect(html).toContain('value="newsletter-off"')
+    expect((await subscriberRow(h, 'choice@example.org'))?.status).toBe('confirmed')
+
+    await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'newsletter-off' })
+    expect(await subscriberRow(h, 'choice@example.org')).toMatchObject({
+      status: 'confirmed',
+      newsletter_opt_in: false,
+    })
+    await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'pause' })
+    expect(await subscriberRow(h, 'choice@example.org')).toMatchObject({
+      status: 'confirmed',
+      course_paused: true,
+    })
+    expect(await queuedLessons(id)).toHaveLength(0)
+    const done = await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'unsubscribe' })
+    expect(await done.text()).toContain('unsubscribed')
+    expect((await subscriberRow(h, 'choice@example.org'))?.status).toBe('unsubscribed')
+  })
+
+  it('lets people pause and resume, change name and time zone, stop the newsletter, leave and come back', async () => {
+    const { id } = await subscribeAndConfirm(h, 'prefs@example.org', {
+      name: 'Pat',
+      timezone: 'Europe/London',
+    })
+    const t = token('preferences', id)
+    const page = await (await h.services.web.request(`/preferences?token=${t}`)).text()
+    expect(page).toContain('value="Pat"')
+    expect(page).toContain('<option selected>Europe/London</option>')
+
+    await postForm(h, '/preferences', {
+      token: t,
+      action: 'save',
+      name: 'Patricia',
+      timezone: 'America/Chicago',
+      newsletter: '1',
+    })
+    expect(await subscriberRow(h, 'prefs@example.org')).toMatchObject({
+      name: 'Patricia',
+      timezone: 'America/Chicago',
+      newsletter_opt_in: true,
+    })
+    const [queued] = (
+      await h.db.query<{ due_at: Date }>(
+        `select due_at from deliveries where subscriber_id = $1 and status = 'queued'`,
+        [id],
+      )
+    ).rows
+    expect(queued!.due_at.toISOString()).toBe('2027-01-06T15:00:00.000Z') // day 2, 09:00 in Chicago
+
+    await postForm(h, '/preferences', {
+      token: t,
+      action: 'save',
+      name: 'Patricia',
+      timezone: 'America/Chicago',
+      paused: '1',
+    })
+    expect(await subscriberRow(h, 'prefs@example.org')).toMatchObject({
+      course_paused: true,
+      newsletter_opt_in: false,
+    })
+    expect(await queuedLessons(id)).toHaveLength(0)
+    h.clock.advanceDays(5)
+    await postForm(h, '/preferences', {
+      token: t,
+      action: 'save',
+      name: 'Patricia',
+      timezone: 'America/Chicago',
+      newsletter: '1',
+    })
+    expect((await subscriberRow(h, 'prefs@example.org'))?.course_paused).toBe(false)
+    expect(await queuedLessons(id)).toHaveLength(1)
+
+    const left = await postForm(h, '/preferences', { token: t, action: 'unsubscribe' })
+    expect(await left.text()).toContain('value="resubscribe"')
+    expect(await queuedLessons(id)).toHaveLength(0)
+    const back = await postForm(h, '/preferences', { token: t, action: 'resubscribe' })
+    expect(await back.text()).toContain('Welcome back')
+    expect((await subscriberRow(h, 'prefs@example.org'))?.status).toBe('confirmed')
+    expect(await queuedLessons(id)).toHaveLength(1)
+  })
+
+  it.each([
+    ['/confirm?token=', 400],
+    ['/confirm?token=1.0.abc', 400],
+    ['/confirm?token=zzzzzzzzzzzzzzz', 400],
+    ['/unsubscribe?token=1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 400],
+    ['/preferences?token=not-a-token', 400],
+  ])(
+    'answers a forged or truncated link %s with a friendly page that leaks nothing',
+    async (path, status) => {
+      const response = await h.services.web.request(path)
+      const html = await response.text()
+      expect(response.status).toBe(status)
+      expect(html).toContain('not valid')
+      expect(html).not.toMatch(/@|stack|Error:|at \w+ \(/)
+    },
+  )
+
+  it('refuses a token made for another purpose, or signed with another secret', async () => {
+    const { id } = await subscribeAndConfirm(h, 'purpose@example.org')
+    expect((await h.services.web.request(`/preferences?token=${token('unsubscribe', id)}`)).status).toBe(400)
+    const foreign = createToken('another-secret-another-secret-another-secret', 'preferences', id)
+    expect((await h.services.web.request(`/preferences?token=${foreign}`)).status).toBe(400)
+  })
+
+  it('offers a fresh link for an expired confirmation, and sends one', async () => {
+    await postForm(h, '/subscribe', { email: 'late@example.org' })
+    await h.services.sender.whenIdle()
+    const link = (await h.outbox())[0]!.link('/confirm')!
+    h.clock.advanceDays(8)
+    const path = link.replace('https://course.example.org', '')
+    const expired = await h.services.web.request(path)
+    expect(expired.status).toBe(410)
+    expect(await expired.text()).toContain('Send me a new link')
+    const posted = await postForm(h, '/confirm', { token: new URL(link).searchParams.get('token')! })
+    expect(posted.status).toBe(410)
+    expect((await subscriberRow(h, 'late@example.org'))?.status).toBe('pending')
+    await postForm(h, '/confirm/resend', { token: new URL(link).searchParams.get('token')! })
+    await h.services.sender.whenIdle()
+    const confirmations = (await h.outbox()).filter((m) => m.subject.includes('Confirm'))
+    expect(confirmations).toHaveLength(2)
+    const fresh = new URL(confirmations[1]!.link('/confirm')!).searchParams.get('token')!
+    expect((await postForm(h, '/confirm', { token: fresh })).status).toBe(200)
+    expect((await subscriberRow(h, 'late@example.org'))?.status).toBe('confirmed')
+  })
+
+  it('confirming twice is harmless, and an old link cannot bring back someone who left', async () => {
+    const { id, token: confirmToken } = await subscribeAndConfirm(h, 'twice@example.org')
+    const again = await postForm(h, '/confirm', { token: confirmToken })
+    expect(await again.text()).toContain('already subscribed')
+    await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'unsubscribe' })
+    const old = await postForm(h, '/confirm', { token: confirmToken })
+    expect(old.status).toBe(400)
+    expect((await subscriberRow(h, 'twice@example.org'))?.status).toBe('unsubscribed')
+  })
+})

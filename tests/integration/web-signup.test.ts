@@ -1,0 +1,182 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ENGINES } from '../helpers/db'
+import { createHarness, type Harness } from '../helpers/harness'
+import { postForm, postJson, subscribeAndConfirm, subscriberRow } from '../helpers/web'
+
+describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
+  let h: Harness
+  beforeEach(async () => {
+    h = await createHarness({ engine, env: { SUBSCRIBE_RATE_LIMIT: '1000' } })
+  })
+  afterEach(async () => {
+    await h.close()
+  })
+  const count = async (table: string) =>
+    (await h.db.query<{ n: number }>(`select count(*)::int as n from ${table}`)).rows[0]!.n
+
+  it('serves an accessible signup page with the lesson list, a privacy line and strict security headers', async () => {
+    const response = await h.services.web.request('/')
+    const page = await response.text()
+    expect(response.status).toBe(200)
+    expect(page).toContain('<label for="email">')
+    expect(page).toContain('<input type="hidden" name="timezone"')
+    expect(page).toMatch(/<script src="\/assets\/signup\.[0-9a-f]+\.js" defer><\/script>/)
+    expect(page).not.toMatch(/<script>/)
+    expect(page).toContain('Privacy:')
+    for (const lesson of h.services.webDeps.content().lessons)
+      expect(page).toContain(lesson.title.replaceAll("'", '&#39;'))
+    const csp = response.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+  })
+
+  it.each([
+    ['no @', 'reader.example.org', 'needs an @'],
+    ['300 characters', `${'a'.repeat(290)}@example.org`, 'too long'],
+    ['a line break inside', 'reader@example.org\r\nBcc: victim@example.org', 'line break'],
+    ['a lookalike letter', 'rеader@example.org', 'lookalike'],
+    ['nothing at all', '', 'enter your email'],
+    ['a bad domain', 'reader@example', 'not a valid domain'],
+  ])(
+    're-shows the form for an address with %s, with the message by the field and the input kept',
+    async (_name, email, message) => {
+      const response = await postForm(h, '/subscribe', { email, name: 'Kept <Name>' })
+      const page = await response.text()
+      expect(response.status).toBe(400)
+      expect(page).toContain('aria-describedby="email-error"')
+      expect(page).toMatch(new RegExp(`id="email-error" role="alert">[^<]*${message}`, 'i'))
+      expect(page).toContain('value="Kept &lt;Name&gt;"')
+      if (!email.includes('\r')) expect(page).toContain(`value="${email}"`)
+      expect(await count('subscribers')).toBe(0)
+    },
+  )
+
+  it('answers JSON with 201 for any valid address (new or known alike) and 400 with field errors otherwise', async () => {
+    const first = await postJson(h, '/subscribe', {
+      email: 'json@example.org',
+      name: 'Jay',
+      timezone: 'Asia/Tokyo',
+    })
+    expect(first.status).toBe(201)
+    const again = await postJson(h, '/subscribe', { email: 'JSON@example.org' })
+    expect(again.status).toBe(201)
+    expect(await again.json()).toEqual(await first.json())
+    const bad = await postJson(h, '/subscribe', { email: 'nope' })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).errors.email).toMatch(/@/)
+    const malformed = await postJson(h, '/subscribe', '{"email": ')
+    expect(malformed.status).toBe(400)
+    expect((await malformed.json()).error).toMatch(/JSON object/)
+    expect(await count('subscribers')).toBe(1)
+    const row = await subscriberRow(h, 'json@example.org')
+    expect(row).toMatchObject({
+      timezone: 'Asia/Tokyo',
+      name: 'Jay',
+      status: 'pending',
+      consent_source: 'api:/subscribe',
+    })
+  })
+
+  it('takes an unknown time zone as UTC without bothering the person', async () => {
+    expect(
+      (await postForm(h, '/subscribe', { email: 'tz@example.org', timezone: 'Mars/Olympus' })).status,
+    ).toBe(303)
+    expect((await subscriberRow(h, 'tz@example.org'))?.timezone).toBe('UTC')
+  })
+
+  it('sends a pending address at most one confirmation per 10 minutes, and never re-enrolls a confirmed one', async () => {
+    await postForm(h, '/subscribe', { email: 'twice@example.org' })
+    await postForm(h, '/subscribe', { email: 'twice@example.org' })
+    await h.services.sender.whenIdle()
+    expect((await h.outbox()).filter((m) => m.subject.includes('Confirm'))).toHaveLength(1)
+    h.clock.advance(11 * 60 * 1000)
+    await postForm(h, '/subscribe', { email: 'twice@example.org' })
+    await h.services.sender.whenIdle()
+    expect((await h.outbox()).filter((m) => m.subject.includes('Confirm'))).toHaveLength(2)
+
+    await subscribeAndConfirm(h, 'confirmed@example.org')
+    const before = await h.outbox()
+    const rowBefore = await subscriberRow(h, 'confirmed@example.org')
+    h.clock.advance(60 * 60 * 1000)
+    expect((await postForm(h, '/subscribe', { email: 'confirmed@example.org' })).status).toBe(303)
+    await h.services.sender.whenIdle()
+    expect(await h.outbox()).toHaveLength(before.length)
+    expect((await subscriberRow(h, 'confirmed@example.org'))?.course_anchor_date).toBe(
+      rowBefore?.course_anchor_date,
+    )
+  })
+
+  it('treats a filled honeypot as accepted but stores and sends nothing', async () => {
+    const response = await postForm(h, '/subscribe', {
+      email: 'bot@example.org',
+      website: 'http://spam.example',
+    })
+    expect(response.status).toBe(303)
+    await h.services.sender.whenIdle()
+    expect(await count('subscribers')).toBe(0)
+    expect(await h.outbox()).toHaveLength(0)
+  })
+
+  it('stores SQL meta-characters verbatim and keeps markup in names as text everywhere', async () => {
+    const name = `Bobby'); DROP TABLE subscribers;-- <script>alert(1)</script>`
+    await subscribeAndConfirm(h, 'bobby@example.org', { name })
+    expect((await subscriberRow(h, 'bobby@example.org'))?.name).toBe(name)
+    const lesson = (await h.outbox()).at(-1)!
+    expect(lesson.html).toContain('Hi Bobby&#39;);,')
+    expect(lesson.html).not.toContain('<script>alert(1)</script>')
+  })
+
+  it('strips line breaks from names so nothing can reach a mail header', async () => {
+    await subscribeAndConfirm(h, 'crlf@example.org', { name: 'Eve\r\nBcc: victim@example.org' })
+    expect((await subscriberRow(h, 'crlf@example.org'))?.name).toBe('Eve Bcc: victim@example.org')
+    for (const message of await h.outbox()) {
+      expect(message.raw.toString()).not.toMatch(/^Bcc:/m)
+      expect(message.mail.bcc).toBeUndefined()
+    }
+  })
+
+  it('answers 413 to oversized bodies, 405 to wrong methods, and allows cross-origin JSON signups', async () => {
+    const big = await postForm(h, '/subscribe', { email: 'big@example.org', name: 'x'.repeat(20_000) })
+    expect(big.status).toBe(413)
+    const put = await h.services.web.request('/subscribe', { method: 'PUT' })
+    expect(put.status).toBe(405)
+    expect(put.headers.get('allow')).toContain('POST')
+    expect((await h.services.web.request('/', { method: 'DELETE' })).status).toBe(405)
+    const preflight = await h.services.web.request('/subscribe', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://blog.example.net',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('reports the database in /healthz', async () => {
+    const response = await h.services.web.request('/healthz')
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ ok: true })
+  })
+})
+
+describe('signup rate limit', () => {
+  it('answers 429 with a clear page once an address sends too many signups in a minute', async () => {
+    const h = await createHarness({ engine: 'pglite', env: { SUBSCRIBE_RATE_LIMIT: '3' } })
+    try {
+      for (let i = 0; i < 3; i++)
+        expect((await postForm(h, '/subscribe', { email: `r${i}@example.org` })).status).toBe(303)
+      const limited = await postForm(h, '/subscribe', { email: 'r4@example.org' })
+      expect(limited.status).toBe(429)
+      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/)
+      expect(await limited.text()).toContain('Too many')
+      h.clock.advance(61_000)
+      expect((await postForm(h, '/subscribe', { email: 'r5@example.org' })).status).toBe(303)
+    } finally {
+      await h.close()
+    }
+  })
+})

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest'
+import { loadLessons, loadNewsletters } from '../../src/content/load'
+import { formatProblem } from '../../src/content/types'
+import { contentDirs, lessonText, validLesson } from '../helpers/content-fixtures'
+
+function problemsOf(lessons: Record<string, string>): string[] {
+  return loadLessons(contentDirs(lessons).lessonsDir).problems.map(formatProblem)
+}
+
+describe('loading lessons', () => {
+  it('loads valid lessons in file order, with slugs from file names or front matter', () => {
+    const { lessonsDir } = contentDirs({
+      '00-welcome.md': validLesson(0, 'Welcome'),
+      '01-next.md': lessonText({ title: 'Next', subject: 'S', preview: 'P', day: 2, slug: 'custom-slug' }),
+    })
+    const { lessons, problems } = loadLessons(lessonsDir)
+    expect(problems).toEqual([])
+    expect(lessons.map((l) => [l.slug, l.day, l.title])).toEqual([
+      ['welcome', 0, 'Welcome'],
+      ['custom-slug', 2, 'Next'],
+    ])
+    expect(lessons[0]!.file).toBe('lessons/00-welcome.md')
+    expect(lessons[0]!.markdown.trim()).toBe('A short paragraph of lesson text.')
+  })
+
+  it.each([
+    [
+      'a missing title',
+      lessonText({ subject: 'S', preview: 'P', day: 0 }),
+      'lessons/00-x.md: title: required',
+    ],
+    [
+      'a day that is text',
+      lessonText({ title: 'T', subject: 'S', preview: 'P', day: 'three' }),
+      'lessons/00-x.md: day: expected a whole number (line 5)',
+    ],
+    [
+      'a fractional day',
+      '---\ntitle: "T"\nsubject: "S"\npreview: "P"\nday: 1.5\n---\nBody\n',
+      'lessons/00-x.md: day: expected a whole number (line 5)',
+    ],
+    [
+      'a negative day',
+      '---\ntitle: "T"\nsubject: "S"\npreview: "P"\nday: -1\n---\nBody\n',
+      'lessons/00-x.md: day: must be 0 or more',
+    ],
+    [
+      'a long preview',
+      lessonText({ title: 'T', subject: 'S', preview: 'x'.repeat(111), day: 0 }),
+      'lessons/00-x.md: preview: must be at most 110 characters (line 4)',
+    ],
+    [
+      'an unknown key',
+      '---\ntitle: "T"\nsubject: "S"\npreview: "P"\nday: 0\nauthor: "me"\n---\nBody\n',
+      'lessons/00-x.md: author: unknown key (allowed: title, subject, preview, day, slug) (line 6)',
+    ],
+    [
+      'a title that is a list',
+      '---\ntitle: [a, b]\nsubject: "S"\npreview: "P"\nday: 0\n---\nBody\n',
+      'lessons/00-x.md: title: expected text (line 2)',
+    ],
+    [
+      'an empty body',
+      lessonText({ title: 'T', subject: 'S', preview: 'P', day: 0 }, '\n\n'),
+      'lessons/00-x.md: body: the body is empty',
+    ],
+    [
+      'raw HTML in a block',
+      lessonText(
+        { title: 'T', subject: 'S', preview: 'P', day: 0 },
+        'Fine.\n\n<div onclick="x()">hi</div>\n',
+      ),
+      'lessons/00-x.md: body: raw HTML is not allowed',
+    ],
+    [
+      'raw HTML inline',
+      lessonText({ title: 'T', subject: 'S', preview: 'P', day: 0 }, 'A <b>bold</b> claim.\n'),
+      'lessons/00-x.md: body: raw HTML is not allowed',
+    ],
+    [
+      'an HTML comment',
+      lessonText({ title: 'T', subject: 'S', preview: 'P', day: 0 }, 'Text\n\n<!-- note -->\n'),
+      'lessons/00-x.md: body: raw HTML is not allowed',
+    ],
+    [
+      'an image without alt text',
+      lessonText(
+        { title: 'T', subject: 'S', preview: 'P', day: 0 },
+        'Look:\n\n![](https://example.com/a.png)\n',
+      ),
+      'lessons/00-x.md: body: image without alt text',
+    ],
+    [
+      'a javascript: link',
+      lessonText({ title: 'T', subject: 'S', preview: 'P', day: 0 }, '[click](javascript:alert(1))\n'),
+      'lessons/00-x.md: body: link "javascript:alert(1)" uses javascript:',
+    ],
+    [
+      'a relative link',
+      lessonText({ title: 'T', subject: 'S', preview: 'P', day: 0 }, '[there](/somewhere)\n'),
+      'is not an absolute URL',
+    ],
+    [
+      'JavaScript front matter',
+      '---js\n{ title: "T" }\n---\nBody\n',
+      'lessons/00-x.md: front matter: JavaScript front matter is not allowed (it would run code); use YAML',
+    ],
+    [
+      'no front matter',
+      'Just text\n',
+      'lessons/00-x.md: front matter: missing: the file must start with a "---" line (line 1)',
+    ],
+    ['broken YAML', '---\ntitle: "T\nday: 0\n---\nBody\n', 'lessons/00-x.md: front matter: not valid YAML'],
+    [
+      'a subject on two lines',
+      '---\ntitle: "T"\nsubject: "a\\nb"\npreview: "P"\nday: 0\n---\nBody\n',
+      'lessons/00-x.md: subject: must be a single line (line 3)',
+    ],
+  ])('reports %s as file: field: problem', (_name, text, expected) => {
+    const problems = problemsOf({ '00-x.md': text })
+    expect(
+      problems.some((p) => p.startsWith(expected) || p.includes(expected)),
+      problems.join('\n'),
+    ).toBe(true)
+  })
+
+  it('reports raw HTML with the line of the file it is on', () => {
+    const text = lessonText(
+      { title: 'T', subject: 'S', preview: 'P', day: 0 },
+      'One.\n\nTwo.\n\n<script>alert(1)</script>\n',
+    )
+    // front matter: lines 1-6, blank line 7, "One." 8, blank 9, "Two." 10, blank 11, script 12
+    expect(problemsOf({ '00-x.md': text })).toContain(
+      'lessons/00-x.md: body: raw HTML is not allowed in lessons (it would reach inboxes unchecked); write Markdown instead (line 12)',
+    )
+  })
+
+  it('reports duplicate slugs, duplicate days and days out of order across files', () => {
+    const problems = problemsOf({
+      '00-a.md': validLesson(0),
+      '01-b.md': lessonText({ title: 'B', subject: 'S', preview: 'P', day: 5, slug: 'a' }),
+      '02-c.md': validLesson(5),
+      '03-d.md': validLesson(3),
+    })
+    expect(problems).toContain('lessons/01-b.md: slug: "a" is also the slug of lessons/00-a.md')
+    expect(problems).toContain('lessons/02-c.md: day: day 5 is also the day of lessons/01-b.md')
+    expect(problems).toContain(
+      'lessons/03-d.md: day: day 3 comes before day 5 of lessons/02-c.md: days must increase with the file order',
+    )
+  })
+
+  it('lists every problem of every file in one run', () => {
+    const problems = problemsOf({
+      '00-a.md': lessonText({ subject: 'S', preview: 'P', day: 0 }),
+      '01-b.md': lessonText({ title: 'T', subject: 'S', preview: 'P', day: 'x' }, '<b>x</b>'),
+      '02-c.md': 'no front matter',
+    })
+    expect(problems.filter((p) => p.startsWith('lessons/00-a.md'))).toHaveLength(1)
+    expect(problems.filter((p) => p.startsWith('lessons/01-b.md'))).toHaveLength(2)
+    expect(problems.filter((p) => p.startsWith('lessons/02-c.md'))).toHaveLength(1)
+  })
+
+  it('gives independent results for identical files (gray-matter caching is never used)', () => {
+    const text = validLesson(0)
+    const { lessonsDir } = contentDirs({ '00-a.md': text, '01-b.md': text.replace('day: 0', 'day: 1') })
+    const first = loadLessons(lessonsDir).lessons
+    first[0]!.title = 'changed'
+    expect(loadLessons(lessonsDir).lessons[0]!.title).toBe('Lesson on day 0')
+  })
+})
+
+describe('loading newsletters', () => {
+  it('accepts quoted and unquoted dates and takes the slug from the file name without the date', () => {
+    const { newslettersDir } = contentDirs(
+      {},
+      {
+        '2026-11-16-first.md':
+          '---\ntitle: "First"\nsubject: "S"\npreview: "P"\ndate: "2026-11-16"\n---\nBody\n',
+        '2026-12-01-second.md':
+          '---\ntitle: "Second"\nsubject: "S"\npreview: "P"\ndate: 2026-12-01\n---\nBody\n',
+      },
+    )
+    const { newsletters, problems } = loadNewsletters(newslettersDir)
+    expect(problems).toEqual([])
+    expect(newsletters.map((n) => [n.slug, n.date])).toEqual([
+      ['first', '2026-11-16'],
+      ['second', '2026-12-01'],
+    ])
+  })
+
+  it('refuses a bad date, a missing preview and raw HTML, naming file and field', () => {
+    const { newslettersDir } = contentDirs(
+      {},
+      { '2026-11-16-x.md': '---\ntitle: "T"\nsubject: "S"\ndate: "soon"\n---\n<p>x</p>\n' },
+    )
+    const problems = loadNewsletters(newslettersDir).problems.map(formatProblem)
+    expect(problems).toContain('newsletters/2026-11-16-x.md: preview: required')
+    expect(problems).toContain(
+      'newsletters/2026-11-16-x.md: date: expected a date like "2026-11-16" (line 4)',
+    )
+    expect(problems.some((p) => p.startsWith('newsletters/2026-11-16-x.md: body: raw HTML'))).toBe(true)
+  })
+})
