@@ -332,9 +332,11 @@ export class Sender {
   ): Promise<SendReport> {
     const { db, clock, realClock, logger, settings } = this.deps
     const report = emptyReport()
-    const attempts = batch.attempts + 1
+    // A 429 or a request still in flight under this key is not a failed attempt: nothing went wrong yet.
+    const countAttempt = failure.status !== 429 && failure.code !== 'concurrent_idempotent_requests'
+    const attempts = batch.attempts + (countAttempt ? 1 : 0)
     const error = `${failure.code}: ${failure.message}`
-    if (attempts >= settings.maxAttempts) {
+    if (countAttempt && attempts >= settings.maxAttempts) {
       const outcomes: Outcome[] = [
         ...earlier,
         ...members.map(
@@ -353,10 +355,11 @@ export class Sender {
       report.failed = outcomes.length
       return report
     }
-    const retryAt = new Date(
-      realClock.now().getTime() + Math.max(backoffMs(attempts), failure.retryAfterMs ?? 0),
-    )
-    await releaseBatch(db, batch.id, { retryAt, error, countAttempt: true })
+    const waitMs = countAttempt
+      ? Math.max(backoffMs(attempts), failure.retryAfterMs ?? 0)
+      : (failure.retryAfterMs ?? 1000)
+    const retryAt = new Date(realClock.now().getTime() + waitMs)
+    await releaseBatch(db, batch.id, { retryAt, error, countAttempt })
     logger.warn(
       { batchId: batch.id, attempts, retryAt, error },
       'send failed; will retry with the same idempotency key',

@@ -29,7 +29,12 @@ const networkFailure = (error: unknown) => ({
  * The real `resend` SDK behind the Mailer port. The SDK never retries and never throws for HTTP
  * errors (it answers `{ data, error, headers }`); the sender retries with the same idempotency key.
  */
-export function createResendMailer(options: { apiKey: string; baseUrl?: string }): Mailer {
+export function createResendMailer(options: {
+  apiKey: string
+  baseUrl?: string
+  timeoutMs?: number
+}): Mailer {
+  const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS
   const resend = new Resend(options.apiKey, options.baseUrl ? { baseUrl: options.baseUrl } : undefined)
   return {
     transport: 'resend',
@@ -37,7 +42,7 @@ export function createResendMailer(options: { apiKey: string; baseUrl?: string }
       try {
         const { data, error, headers } = await resend.emails.send(toResend(email), {
           idempotencyKey,
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          signal: AbortSignal.timeout(timeoutMs),
         })
         if (error) return classifyResendError(error, headers)
         return { ok: true, providerId: data.id, rateLimit: readRateInfo(headers) }
@@ -52,7 +57,7 @@ export function createResendMailer(options: { apiKey: string; baseUrl?: string }
         const { data, error, headers } = await resend.batch.send(emails.map(toResend), {
           idempotencyKey,
           batchValidation: 'permissive',
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          signal: AbortSignal.timeout(timeoutMs),
         })
         if (error) return classifyResendError(error, headers)
         const failed = new Map((data.errors ?? []).map((item) => [item.index, item.message]))

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type Config, loadConfig, resolveSecret } from '../../src/config'
+import { systemClock } from '../../src/lib/clock'
 import { silentLogger } from '../../src/lib/logger'
 import type { Mailer } from '../../src/mail/mailer'
 import { createOutboxMailer } from '../../src/mail/outbox-mailer'
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   /** Replaces the outbox mailer (e.g. the Resend mailer pointed at the fake server). */
   mailer?: (clock: FakeClock, outboxDir: string) => Mailer
   start?: string
+  /** Leases, throttle waits and backoff on real time (default: the fake clock, so waits are instant). */
+  realClock?: 'fake' | 'system'
 }
 
 /** The whole application on a fresh test database, a temporary outbox and a clock the test moves. */
@@ -67,7 +70,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     db,
     mailer,
     clock,
-    realClock: clock,
+    realClock: options.realClock === 'system' ? systemClock : clock,
     logger: silentLogger,
     content,
   })

@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config'
+import type { Db } from '../../src/db/db'
+import { migrate } from '../../src/db/migrate'
+import { openDatabase } from '../../src/db/open'
+import { silentLogger } from '../../src/lib/logger'
+import { POSTGRES_URL } from '../helpers/db'
+import { type FakeResend, startFakeResend } from '../helpers/fake-resend'
+import { FIXTURES } from '../helpers/harness'
+import { type Spawned, spawnTs } from '../helpers/process'
+import { deliveryStates, seedDueReaders } from '../helpers/seed'
+
+const DUE = new Date(Date.now() - 60_000)
+
+function workerEnv(fake: FakeResend, extra: Record<string, string>): Record<string, string> {
+  return {
+    RESEND_API_KEY: 're_test',
+    RESEND_BASE_URL: fake.url,
+    RESEND_RATE_LIMIT: '200',
+    LESSONS_DIR: path.join(FIXTURES, 'lessons-short'),
+    NEWSLETTERS_DIR: path.join(FIXTURES, 'newsletters-short'),
+    SECRET: 'worker-test-secret-worker-test-secret-00',
+    BASE_URL: 'https://course.example.org',
+    MAIL_FROM: 'Course <course@mail.example.org>',
+    TICK_CRON: '* * * * * *', // every second
+    LOG_LEVEL: 'info',
+    ...extra,
+  }
+}
+
+/** Every seeded address got lesson `start` exactly once at the provider. */
+function countsPerAddress(fake: FakeResend): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const email of fake.sent) {
+    if (!email.tags.some((t) => t.name === 'lesson' && t.value === 'start')) continue
+    counts.set(email.to[0]!, (counts.get(email.to[0]!) ?? 0) + 1)
+  }
+  return counts
+}
+
+async function waitUntil(
+  check: () => Promise<boolean>,
+  ms: number,
+  what: string,
+  workers: Spawned[],
+): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out: ${what}\n${workers.map((w) => w.output().slice(-3000)).join('\n---\n')}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+let fake: FakeResend
+beforeAll(async () => {
+  fake = await startFakeResend()
+})
+afterAll(async () => {
+  await fake.close()
+})
+
+/** A fresh schema on the PostgreSQL server, reachable by child processes through its URL. */
+async function postgresSchema(): Promise<{ url: string; db: Db; drop(): Promise<void> }> {
+  const schema = `w_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  const admin = new pg.Client({ connectionString: POSTGRES_URL! })
+  await admin.connect()
+  await admin.query(`create schema ${schema}`)
+  await admin.end()
+  const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+  const opened = await openDatabase(loadConfig({ DATABASE_URL: url, NODE_ENV: 'test' }), {
+    role: 'test',
+    serve: false,
+    logger: silentLogger,
+  })
+  return {
+    url,
+    db: opened.db,
+    async drop() {
+      await opened.close()
+      const client = new pg.Client({ connectionString: POSTGRES_URL! })
+      await client.connect()
+      await client.query(`drop schema ${schema} cascade`)
+      await client.end()
+    },
+  }
+}
+
+describe.runIf(POSTGRES_URL)('several workers on PostgreSQL', () => {
+  it('sends every (subscriber, lesson) exactly once with 3 workers and 2,000 due readers', async () => {
+    fake.reset()
+    const { url, db, drop } = await postgresSchema()
+    const workers: Spawned[] = []
+    try {
+      await seedDueReaders(db, { count: 2000, item: 'start', dueAt: DUE })
+      for (let i = 0; i < 3; i++) {
+        workers.push(
+          spawnTs(
+            'src/cli.ts',
+            ['worker'],
+            workerEnv(fake, { DATABASE_URL: url, SEND_BATCH_SIZE: '25', WORKER_ID: `worker-${i}` }),
+          ),
+        )
+      }
+      await waitUntil(
+        async () => (await deliveryStates(db, 'lesson', 'start')).sent === 2000,
+        120_000,
+        'all 2,000 sent',
+        workers,
+      )
+      const counts = countsPerAddress(fake)
+      expect(counts.size).toBe(2000)
+      expect([...counts.values()].every((n) => n === 1)).toBe(true)
+      const { rows } = await db.query<{ created_by: string }>('select distinct created_by from send_batches')
+      expect(rows.length).toBeGreaterThan(1) // the work really was shared
+    } finally {
+      for (const worker of workers) worker.child.kill('SIGKILL')
+      await drop()
+    }
+  })
+})
+
+describe('a worker killed mid-batch', () => {
+  it.each(POSTGRES_URL ? ['postgres', 'pglite'] : ['pglite'])(
+    'is replaced by another that re-sends the same batch under the same key: no duplicate, no loss (%s)',
+    async (engine) => {
+      fake.reset()
+      const dir = mkdtempSync(path.join(tmpdir(), 'course-kill-'))
+      const pgSchema = engine === 'postgres' ? await postgresSchema() : null
+      const dbEnv = pgSchema ? { DATABASE_URL: pgSchema.url } : { DATA_DIR: path.join(dir, 'data') }
+      const open = async () => {
+        if (pgSchema) return { db: pgSchema.db, close: async () => {} }
+        const opened = await openDatabase(loadConfig({ ...dbEnv, NODE_ENV: 'test' }), {
+          role: 'test',
+          serve: false,
+          logger: silentLogger,
+        })
+        await migrate(opened.db)
+        return opened
+      }
+      const workers: Spawned[] = []
+      try {
+        const seeding = await open()
+        await seedDueReaders(seeding.db, { count: 30, item: 'start', dueAt: DUE })
+        await seeding.close()
+        // The first batch is accepted by the provider only after 3 s: the worker is killed while it waits.
+        fake.inject({ fault: { type: 'delay', ms: 3000 }, times: 1 })
+        const first = spawnTs(
+          'src/cli.ts',
+          ['worker'],
+          workerEnv(fake, { ...dbEnv, SEND_BATCH_SIZE: '10', LEASE_SECONDS: '10', WORKER_ID: 'first' }),
+        )
+        workers.push(first)
+        await first.waitFor(/scheduler running/, 60_000)
+        const deadline = Date.now() + 30_000
+        while (!fake.requests.length && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        await new Promise((resolve) => setTimeout(resolve, 300)) // the delayed request is in flight now
+        first.child.kill('SIGKILL')
+        await first.exited
+        await new Promise((resolve) => setTimeout(resolve, 3500)) // the provider accepts the batch anyway
+
+        const second = spawnTs(
+          'src/cli.ts',
+          ['worker'],
+          workerEnv(fake, { ...dbEnv, SEND_BATCH_SIZE: '10', LEASE_SECONDS: '10', WORKER_ID: 'second' }),
+        )
+        workers.push(second)
+        await waitUntil(
+          async () => (countsPerAddress(fake).size === 30 && /sent/.test(second.output())) || false,
+          60_000,
+          'all 30 at the provider',
+          workers,
+        )
+        await new Promise((resolve) => setTimeout(resolve, 12_000)) // past the first worker's lease: its batch is re-sent
+        second.child.kill('SIGTERM')
+        expect(await second.exited).toBe(0)
+
+        const counts = countsPerAddress(fake)
+        expect(counts.size).toBe(30)
+        expect([...counts.values()].every((n) => n === 1)).toBe(true)
+        const check = await open()
+        try {
+          expect(await deliveryStates(check.db, 'lesson', 'start')).toEqual({ sent: 30 })
+          const { rows } = await check.db.query<{ n: number }>(
+            'select count(*)::int as n from send_batches where completed_at is null',
+          )
+          expect(rows[0]!.n).toBe(0)
+        } finally {
+          await check.close()
+        }
+      } finally {
+        for (const worker of workers) worker.child.kill('SIGKILL')
+        await pgSchema?.drop()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
+})
