@@ -131,7 +131,7 @@ describe('a worker killed mid-batch', () => {
       fake.reset()
       const dir = mkdtempSync(path.join(tmpdir(), 'course-kill-'))
       const pgSchema = engine === 'postgres' ? await postgresSchema() : null
-      const dbEnv = pgSchema ? { DATABASE_URL: pgSchema.url } : { DATA_DIR: path.join(dir, 'data') }
+      const dbEnv: Record<string, string> = pgSchema ? { DATABASE_URL: pgSchema.url } : { DATA_DIR: path.join(dir, 'data') }
       const open = async () => {
         if (pgSchema) return { db: pgSchema.db, close: async () => {} }
         const opened = await openDatabase(loadConfig({ ...dbEnv, NODE_ENV: 'test' }), {
