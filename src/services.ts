@@ -15,6 +15,7 @@ import { archiveRoutes } from './web/routes/archive'
 
 /** Everything the processes run, wired from ports that the caller built (real ones, or fakes in tests). */
 export interface Services {
+  mailer: Mailer
   subscribers: SubscriberDeps
   sender: Sender
   scheduler: Scheduler
@@ -90,5 +91,5 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     devInboxDir,
   }
   const web = createWebApp(webDeps, [archiveRoutes])
-  return { subscribers, sender, scheduler, web, webDeps }
+  return { mailer, subscribers, sender, scheduler, web, webDeps }
 }

@@ -12,7 +12,6 @@ import {
 } from '../drip/newsletter-queue'
 import { systemClock } from '../lib/clock'
 import { listUnsubscribeHeaders } from '../mail/headers'
-import { createMailer } from '../runtime'
 import { checkEmail } from '../subscribers/validate'
 import type { CliContext } from './context'
 import { EXIT, UsageError, writeLine } from './io'
@@ -61,7 +60,7 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
       const checked = checkEmail(values['test-to'])
       if (!checked.ok) throw new UsageError(`--test-to: ${checked.message}`)
       const web = renderWebVersion(config.baseUrl, compiled)
-      const result = await createMailer(config).send(
+      const result = await runtime.services.mailer.send(
         {
           from: config.mail.from,
           to: checked.email,

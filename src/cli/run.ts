@@ -3,7 +3,7 @@ import { ContentError } from '../content/catalog'
 import { formatProblem } from '../content/types'
 import { DataDirBusyError } from '../db/open'
 import { COMMANDS } from './commands'
-import { createCliContext } from './context'
+import { type CliContext, createCliContext } from './context'
 import { type CliIo, EXIT, UsageError, writeLine } from './io'
 
 const SERVER_USAGE = [
@@ -28,6 +28,7 @@ export async function runCli(
   argv: string[],
   io: CliIo,
   startServer?: (roles: { web: boolean; worker: boolean }) => Promise<number>,
+  makeContext: (io: CliIo, command: string) => CliContext = createCliContext,
 ): Promise<number> {
   const [name, ...args] = argv
   if (!name || name === 'help' || name === '--help' || name === '-h') {
@@ -42,7 +43,7 @@ export async function runCli(
     writeLine(io.err, `unknown command "${name}"\n\n${usage()}`)
     return EXIT.usage
   }
-  const ctx = createCliContext(io, name)
+  const ctx = makeContext(io, name)
   try {
     return await command.run(args, ctx)
   } catch (error) {

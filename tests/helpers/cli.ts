@@ -1,6 +1,10 @@
 import { PassThrough, Writable } from 'node:stream'
+import type { CliContext } from '../../src/cli/context'
 import type { CliIo } from '../../src/cli/io'
 import { runCli } from '../../src/cli/run'
+import { silentLogger } from '../../src/lib/logger'
+import type { Runtime } from '../../src/runtime'
+import type { Harness } from './harness'
 
 /** Streams that collect what a command prints, and a stdin that is not a terminal (as in scripts). */
 export function captureIo(
@@ -43,5 +47,32 @@ export async function runCourse(
   const capture = captureIo(env, cwd, options)
   if (options.input !== undefined) capture.stdin.end(options.input)
   const code = await runCli(args, capture.io)
+  return { code, out: capture.out(), err: capture.err() }
+}
+
+/**
+ * Runs `course <args>` in-process against a harness: the same database, content, services and clock
+ * (no second database, no start-up cost).
+ */
+export async function runCourseOn(
+  h: Harness,
+  args: string[],
+  options: { tty?: boolean; input?: string } = {},
+) {
+  const capture = captureIo({}, h.dir, options)
+  if (options.input !== undefined) capture.stdin.end(options.input)
+  const runtime: Runtime = {
+    database: { db: h.db, description: 'test database', close: async () => {} },
+    content: h.content,
+    services: h.services,
+    close: async () => {},
+  }
+  const context = (io: CliIo): CliContext => ({
+    io,
+    config: () => h.config,
+    logger: () => silentLogger,
+    open: async () => runtime,
+  })
+  const code = await runCli(args, capture.io, undefined, context)
   return { code, out: capture.out(), err: capture.err() }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type Config, loadConfig, resolveSecret } from '../../src/config'
+import type { ContentStore } from '../../src/content/catalog'
 import { systemClock } from '../../src/lib/clock'
 import { silentLogger } from '../../src/lib/logger'
 import type { Mailer } from '../../src/mail/mailer'
@@ -17,6 +18,7 @@ export const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures')
 
 export interface Harness {
   config: Config & { secret: string }
+  content: ContentStore
   db: TestDb
   clock: FakeClock
   services: Services
@@ -76,6 +78,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
   })
   return {
     config,
+    content,
     db,
     clock,
     services,
