@@ -46,6 +46,7 @@ export async function startServer(roles: { web: boolean; worker: boolean }): Pro
   let refresh: NodeJS.Timeout | null = null
   if (roles.web) {
     server = serve({ fetch: services.web.fetch, port: config.port, hostname: config.host })
+    services.webhooks.start()
     // Web-only processes do not tick; keep their copy of the content fresh anyway.
     refresh = setInterval(() => void content.refresh().catch(() => {}), 5000)
     refresh.unref()

@@ -74,6 +74,7 @@ export async function openRuntime(
       services,
       async close() {
         await services.scheduler.stop()
+        await services.webhooks.stop()
         await database.close()
       },
     }

@@ -11,7 +11,10 @@ import type { Mailer } from './mail/mailer'
 import type { SubscriberDeps } from './subscribers/deps'
 import { createWebApp } from './web/app'
 import type { WebDeps } from './web/deps'
+import { adminRoutes } from './web/routes/admin'
 import { archiveRoutes } from './web/routes/archive'
+import { webhookRoutes } from './web/routes/webhooks'
+import { createWebhookProcessor, type WebhookProcessor } from './webhooks/processor'
 
 /** Everything the processes run, wired from ports that the caller built (real ones, or fakes in tests). */
 export interface Services {
@@ -21,6 +24,7 @@ export interface Services {
   scheduler: Scheduler
   web: Hono
   webDeps: WebDeps
+  webhooks: WebhookProcessor
 }
 
 export interface ServiceInputs {
@@ -90,6 +94,7 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     subscribers,
     devInboxDir,
   }
-  const web = createWebApp(webDeps, [archiveRoutes])
-  return { mailer, subscribers, sender, scheduler, web, webDeps }
+  const webhooks = createWebhookProcessor({ db, clock, logger })
+  const web = createWebApp(webDeps, [archiveRoutes, webhookRoutes(webhooks), adminRoutes])
+  return { mailer, subscribers, sender, scheduler, web, webDeps, webhooks }
 }

@@ -15,6 +15,14 @@ export interface FooterProps {
 export const DISCLAIMER =
   'This course is education, not medical advice. Talk to a qualified practitioner or doctor about your own situation.'
 
+/**
+ * A " · " between links in the HTML that becomes a line break in the text part, so each link's long
+ * personal URL gets a line of its own there (see TEXT_OPTIONS in src/content/compile.tsx).
+ */
+function TextBreak() {
+  return <span data-text-break="true">{' · '}</span>
+}
+
 /** The footer of every course and newsletter email: why, how to leave, who sends it. */
 export function Footer({
   reason,
@@ -33,11 +41,11 @@ export function Footer({
         <Link href={unsubscribeUrl} style={styles.footerLink}>
           Unsubscribe
         </Link>
-        {' · '}
+        <TextBreak />
         <Link href={preferencesUrl} style={styles.footerLink}>
           Email preferences
         </Link>
-        {' · '}
+        <TextBreak />
         <Link href={viewInBrowserUrl} style={styles.footerLink}>
           View in browser
         </Link>

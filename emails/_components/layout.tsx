@@ -17,6 +17,9 @@ export function Layout({ title, preview, eyebrow, children }: LayoutProps) {
   return (
     <Html lang="en" dir="ltr">
       <Head>
+        {/* Without it a phone lays the web version (and Apple Mail the email) out 980 px wide and
+            shrinks it to fit: 16 px text reads as 6 px. */}
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{title}</title>
       </Head>
       <Preview useTitleTag={false}>{preview}</Preview>

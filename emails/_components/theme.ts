@@ -23,8 +23,10 @@ export const styles = {
     padding: '24px 0',
     fontFamily,
     color: colors.text,
+    // Lets a long URL (the confirmation link is shown in full) wrap on a phone instead of widening
+    // the page. Not overflow-wrap: caniemail lists no support for it in Gmail, Apple Mail, Outlook or
+    // Yahoo, and word-break covers the same engines.
     wordBreak: 'break-word',
-    overflowWrap: 'break-word',
   },
   container: {
     backgroundColor: colors.card,
@@ -32,8 +34,9 @@ export const styles = {
     width: '100%',
     margin: '0 auto',
     padding: '28px 24px',
+    // No box-sizing: React Email puts the padding on the inner cell, so it changed nothing, and
+    // Outlook, Yahoo and Gmail's mobile web client do not support it (caniemail).
     borderRadius: '6px',
-    boxSizing: 'border-box',
   },
   brand: {
     fontSize: '14px',

@@ -4,7 +4,9 @@ import { dbCommand, dbUsage } from './db'
 import { newsletterCommand, newsletterUsage } from './newsletter'
 import { runDueCommand, runDueUsage } from './run-due'
 import { simulateCommand, simulateUsage } from './simulate'
+import { statsCommand, statsUsage } from './stats'
 import { statusCommand, statusUsage } from './status'
+import { subscribersCommand, subscribersUsage } from './subscribers'
 
 export interface Command {
   usage: string
@@ -18,5 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   simulate: { usage: simulateUsage, run: simulateCommand },
   status: { usage: statusUsage, run: statusCommand },
   newsletter: { usage: newsletterUsage, run: newsletterCommand },
+  subscribers: { usage: subscribersUsage, run: subscribersCommand },
+  stats: { usage: statsUsage, run: statsCommand },
   db: { usage: dbUsage, run: dbCommand },
 }

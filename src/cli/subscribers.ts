@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
@@ -98,9 +99,13 @@ async function importCommand(args: string[], ctx: CliContext): Promise<number> {
       dryRun: values['dry-run'] ?? false,
       sendConfirmations: values['send-confirmations'] ?? false,
       onProblem: (problem) => writeLine(err, `${clear}${formatRowProblem(problem)}`),
-      // The total is estimated from the share of the file read so far: no counting pass over it first.
+      // The total is estimated from the share of the file read so far (no counting pass over it
+      // first), once enough of it was read for the estimate to mean something.
       onProgress: ({ rows, bytesRead }) =>
-        bar.update(rows, bytesRead > 0 ? Math.max(rows, Math.round((rows * size) / bytesRead)) : undefined),
+        bar.update(
+          rows,
+          bytesRead >= 64 * 1024 ? Math.max(rows, Math.round((rows * size) / bytesRead)) : undefined,
+        ),
     })
     if (!result.ok) {
       writeLine(err, `${name}: ${result.message}\nNothing was changed.`)
@@ -133,7 +138,11 @@ async function exportCommand(args: string[], ctx: CliContext): Promise<number> {
     // Readable by the owner only: it is personal data.
     const partial = `${target}.partial`
     const stream = createWriteStream(partial, { mode: 0o600 })
+    // A write error surfaces through the next write or `finished`; the listener only keeps it from
+    // being thrown as an uncaught 'error' event while a database page is being read.
+    stream.on('error', () => {})
     try {
+      await once(stream, 'open')
       const written = await exportSubscribers(db, stream, { onProgress })
       stream.end()
       await finished(stream)

@@ -23,6 +23,7 @@ const TEXT_OPTIONS = {
   selectors: [
     { selector: 'img', format: 'skip' },
     { selector: '[data-skip-in-text=true]', format: 'skip' },
+    { selector: '[data-text-break=true]', format: 'lineBreak' },
     {
       selector: 'a',
       options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['<', '>'] as [string, string] },

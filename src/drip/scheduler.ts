@@ -34,6 +34,7 @@ export async function runTick(deps: Omit<SchedulerDeps, 'tickCron'>): Promise<Se
 export class Scheduler {
   #task: ScheduledTask | null = null
   #running: Promise<unknown> = Promise.resolve()
+  #active: Promise<unknown> | null = null
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -44,12 +45,19 @@ export class Scheduler {
     })
   }
 
-  /** Runs a tick now (also at start, so a restart catches up at once). */
+  /**
+   * Runs a tick now (also at start, so a restart catches up at once). A tick already running is
+   * joined, never doubled: the same guarantee node-cron's `noOverlap` gives its own runs.
+   */
   tickNow(): Promise<unknown> {
-    this.#running = runTick(this.deps).catch((error) =>
-      this.deps.logger.error({ err: error }, 'tick failed; the next one retries'),
-    )
-    return this.#running
+    if (this.#active) return this.#active
+    this.#active = runTick(this.deps)
+      .catch((error) => this.deps.logger.error({ err: error }, 'tick failed; the next one retries'))
+      .finally(() => {
+        this.#active = null
+      })
+    this.#running = this.#active
+    return this.#active
   }
 
   async stop(): Promise<void> {

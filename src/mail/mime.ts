@@ -3,6 +3,8 @@ import MailComposer from 'nodemailer/lib/mail-composer'
 import { addressOf } from './headers'
 import type { OutgoingEmail } from './mailer'
 
+const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n')
+
 /**
  * The complete RFC 5322 message for an email: multipart/alternative with the text and HTML parts,
  * Date, Message-ID, MIME-Version and every header that would go to the provider. Subjects and names
@@ -18,8 +20,9 @@ export async function buildMime(
     to: email.to,
     replyTo: email.replyTo,
     subject: email.subject,
-    text: email.text,
-    html: email.html,
+    // RFC 5322 section 2.1: lines end in CRLF; nodemailer keeps the body's own LF line ends.
+    text: crlf(email.text),
+    html: crlf(email.html),
     date: options.date,
     messageId: options.messageId ?? `<${randomUUID()}@${domain}>`,
     textEncoding: 'quoted-printable',

@@ -22,7 +22,7 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 .card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 1.25rem; margin: 1rem 0; }
 .muted, .hint { color: var(--muted); font-size: 0.95rem; }
 label { display: block; font-weight: 600; margin: 1rem 0 0.25rem; }
-input[type=email], input[type=text], select { width: 100%; font: inherit; padding: 0.6rem 0.7rem; color: var(--fg);
+input[type=email], input[type=text], input[type=password], select { width: 100%; font: inherit; padding: 0.6rem 0.7rem; color: var(--fg);
   background: var(--card); border: 2px solid var(--border); border-radius: 6px; }
 input[aria-invalid=true] { border-color: var(--error); }
 .check { display: flex; gap: 0.5rem; align-items: flex-start; font-weight: 400; }
@@ -36,6 +36,7 @@ button.secondary { background: transparent; color: var(--accent); }
   white-space: nowrap; }
 .hp { position: absolute; left: -10000px; top: auto; width: 1px; height: 1px; overflow: hidden; }
 ol.lessons { padding-left: 1.25rem; }
+figure { margin: 1rem 0; }
 footer { max-width: 40rem; margin: 0 auto; padding: 0 1rem 2rem; color: var(--muted); font-size: 0.9rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
 th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--border); }

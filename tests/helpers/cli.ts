@@ -4,6 +4,7 @@ import type { CliIo } from '../../src/cli/io'
 import { runCli } from '../../src/cli/run'
 import { silentLogger } from '../../src/lib/logger'
 import type { Runtime } from '../../src/runtime'
+import { createServices } from '../../src/services'
 import type { Harness } from './harness'
 
 /** Streams that collect what a command prints, and a stdin that is not a terminal (as in scripts). */
@@ -71,7 +72,21 @@ export async function runCourseOn(
     io,
     config: () => h.config,
     logger: () => silentLogger,
-    open: async () => runtime,
+    // A command that moves the clock (run-due --at) gets services on that clock, like the real CLI.
+    open: async (opened = {}) =>
+      opened.clock
+        ? {
+            ...runtime,
+            services: await createServices({
+              config: h.config,
+              db: h.db,
+              mailer: h.mailer,
+              clock: opened.clock,
+              logger: silentLogger,
+              content: h.content,
+            }),
+          }
+        : runtime,
   })
   const code = await runCli(args, capture.io, undefined, context)
   return { code, out: capture.out(), err: capture.err() }

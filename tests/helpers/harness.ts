@@ -90,6 +90,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     async close() {
       services.sender.stop()
       await services.sender.whenIdle()
+      await services.webhooks.stop()
       await db.close()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -121,7 +121,7 @@ describe.runIf(POSTGRES_URL)('several workers on PostgreSQL', () => {
       for (const worker of workers) worker.child.kill('SIGKILL')
       await drop()
     }
-  })
+  }, 180_000)
 })
 
 describe('a worker killed mid-batch', () => {
@@ -131,7 +131,9 @@ describe('a worker killed mid-batch', () => {
       fake.reset()
       const dir = mkdtempSync(path.join(tmpdir(), 'course-kill-'))
       const pgSchema = engine === 'postgres' ? await postgresSchema() : null
-      const dbEnv: Record<string, string> = pgSchema ? { DATABASE_URL: pgSchema.url } : { DATA_DIR: path.join(dir, 'data') }
+      const dbEnv: Record<string, string> = pgSchema
+        ? { DATABASE_URL: pgSchema.url }
+        : { DATA_DIR: path.join(dir, 'data') }
       const open = async () => {
         if (pgSchema) return { db: pgSchema.db, close: async () => {} }
         const opened = await openDatabase(loadConfig({ ...dbEnv, NODE_ENV: 'test' }), {
@@ -199,5 +201,47 @@ describe('a worker killed mid-batch', () => {
         rmSync(dir, { recursive: true, force: true })
       }
     },
+    180_000,
   )
+})
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM stops claiming, finishes the batch in flight, closes the database and exits 0', async () => {
+    fake.reset()
+    const dir = mkdtempSync(path.join(tmpdir(), 'course-term-'))
+    const dbEnv = { DATA_DIR: path.join(dir, 'data') }
+    const config = loadConfig({ ...dbEnv, NODE_ENV: 'test' })
+    try {
+      const seeding = await openDatabase(config, { role: 'test', serve: false, logger: silentLogger })
+      await seedDueReaders(seeding.db, { count: 40, item: 'start', dueAt: DUE })
+      await seeding.close()
+      fake.inject({ fault: { type: 'delay', ms: 2000 }, times: 1 })
+      const worker = spawnTs('src/cli.ts', ['worker'], workerEnv(fake, { ...dbEnv, SEND_BATCH_SIZE: '10' }))
+      await worker.waitFor(/scheduler running/, 60_000)
+      const deadline = Date.now() + 30_000
+      while (fake.requests.length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      worker.child.kill('SIGTERM')
+      expect(await worker.exited).toBe(0)
+      expect(worker.output()).toContain('stopped')
+      const check = await openDatabase(config, { role: 'test', serve: false, logger: silentLogger })
+      try {
+        const states = await deliveryStates(check.db, 'lesson', 'start')
+        // The batch in flight was finished and recorded; any other claimed batch was handed back
+        // (no worker holds it), so another worker takes it at once. Nothing is lost.
+        expect(states.sent).toBeGreaterThanOrEqual(10)
+        expect((states.sent ?? 0) + (states.queued ?? 0) + (states.claimed ?? 0)).toBe(40)
+        const held = await check.db.query<{ n: number }>(
+          'select count(*)::int as n from send_batches where completed_at is null and locked_by is not null',
+        )
+        expect(held.rows[0]!.n).toBe(0)
+        expect(countsPerAddress(fake).size).toBe(states.sent)
+      } finally {
+        await check.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })

@@ -1,0 +1,173 @@
+import type { Readable } from 'node:stream'
+import type { Db } from '../db/db'
+import type { LessonRef, ScheduleSettings } from '../drip/plan'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import { readCsvRecords } from './import-csv'
+import { checkHeader, checkRow, IMPORT_COLUMNS, type ImportRow, type RowProblem } from './import-rows'
+import { type ChunkOutcome, type ChunkSettings, importChunk } from './import-store'
+
+/** What an import needs (a subset of SubscriberDeps, so the services' object can be passed as is). */
+export interface ImportDeps {
+  db: Db
+  clock: Clock
+  logger: Logger
+  schedule: ScheduleSettings
+  lessons: () => readonly LessonRef[]
+}
+
+export interface ImportOptions {
+  /** Validate and report what would happen, write nothing. */
+  dryRun?: boolean
+  /** Queue a confirmation email for each new person without proof of consent. */
+  sendConfirmations?: boolean
+  /** Rows per transaction: big enough to be fast, small enough for short locks and flat memory. */
+  chunkSize?: number
+  /** Called for every bad row as soon as its chunk is done, in line order within the chunk. */
+  onProblem?: (problem: RowProblem) => void
+  onProgress?: (progress: { rows: number; bytesRead: number }) => void
+}
+
+/** The counts of an import (in a dry run: what it would do). */
+export interface ImportReport extends Omit<ChunkOutcome, 'problems'> {
+  dryRun: boolean
+  /** Records after the header. */
+  rows: number
+  /** Rows reported as problems and left out. */
+  skipped: number
+  /** Where the file stopped being readable CSV, if it did (the rows before it were imported). */
+  stoppedAt: RowProblem | null
+}
+
+/** A file that cannot be imported at all (nothing was changed), or the report. */
+export type ImportResult = { ok: true; report: ImportReport } | { ok: false; message: string }
+
+export const DEFAULT_CHUNK_SIZE = 500
+
+/**
+ * Imports subscribers from a CSV stream (header `email,name,timezone,confirmed_at,consent_source`).
+ * The file is read as a stream and written in chunks of `chunkSize` rows, one transaction each, so
+ * memory stays flat at any size; only the set of addresses seen so far grows (to catch duplicates).
+ * Bad rows are reported through `onProblem` and skipped; good rows are kept. A file that is empty or
+ * lacks the header changes nothing and returns `{ ok: false }`.
+ */
+export async function importSubscribers(
+  deps: ImportDeps,
+  source: Readable,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const now = deps.clock.now()
+  const dryRun = options.dryRun ?? false
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
+  const settings: ChunkSettings = {
+    now,
+    lessons: deps.lessons(),
+    schedule: deps.schedule,
+    sendConfirmations: options.sendConfirmations ?? false,
+    dryRun,
+  }
+  const records = readCsvRecords(source)
+  const first = await records.next()
+  if (first.done) {
+    return {
+      ok: false,
+      message: `the file is empty: its first line must be the header ${IMPORT_COLUMNS.join(',')}`,
+    }
+  }
+  if (first.value.kind === 'broken') {
+    await records.return(undefined)
+    return { ok: false, message: `line ${first.value.line}: ${first.value.message}` }
+  }
+  const header = checkHeader(first.value.fields)
+  if (!header.ok) {
+    await records.return(undefined)
+    return { ok: false, message: header.message }
+  }
+
+  const report: ImportReport = {
+    dryRun,
+    rows: 0,
+    createdConfirmed: 0,
+    createdPending: 0,
+    confirmationsQueued: 0,
+    lessonsQueued: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    stoppedAt: null,
+  }
+  // Address key → first line it appeared on. The one thing that grows with the file (about 100 bytes
+  // an address); everything else is bounded by the chunk size.
+  const seen = new Map<string, number>()
+  let chunk: ImportRow[] = []
+  let problems: RowProblem[] = []
+
+  const flush = async () => {
+    if (chunk.length > 0) {
+      const rows = chunk
+      let outcome: ChunkOutcome
+      try {
+        outcome = dryRun
+          ? await importChunk(deps.db, rows, settings)
+          : await deps.db.transaction((tx) => importChunk(tx, rows, settings))
+      } catch (error) {
+        throw new Error(
+          `import stopped at line ${rows[0]!.line} (${(error as Error).message}); the lines before it were imported`,
+          { cause: error },
+        )
+      }
+      for (const key of [
+        'createdConfirmed',
+        'createdPending',
+        'confirmationsQueued',
+        'lessonsQueued',
+      ] as const)
+        report[key] += outcome[key]
+      report.updated += outcome.updated
+      report.unchanged += outcome.unchanged
+      problems.push(...outcome.problems)
+    }
+    problems.sort((a, b) => a.line - b.line)
+    for (const problem of problems) options.onProblem?.(problem)
+    report.skipped += new Set(problems.map((p) => p.line)).size
+    chunk = []
+    problems = []
+  }
+
+  for await (const item of records) {
+    if (item.kind === 'broken') {
+      report.stoppedAt = {
+        line: item.line,
+        field: 'csv',
+        message: `${item.message}; the rest of the file was not read`,
+      }
+      break
+    }
+    report.rows++
+    const checked = checkRow(item.fields, item.line, header, now)
+    if (!checked.ok) problems.push(...checked.problems)
+    else {
+      const earlier = seen.get(checked.row.key)
+      if (earlier !== undefined)
+        problems.push({
+          line: item.line,
+          field: 'email',
+          message: `the same address as line ${earlier}; skipped`,
+        })
+      else {
+        seen.set(checked.row.key, item.line)
+        chunk.push(checked.row)
+      }
+    }
+    // Problems count towards the chunk too, so a file of nothing but bad rows still streams.
+    if (chunk.length + problems.length >= chunkSize) await flush()
+    options.onProgress?.({ rows: report.rows, bytesRead: item.bytesRead })
+  }
+  await flush()
+  if (report.stoppedAt) options.onProblem?.(report.stoppedAt)
+  deps.logger.info(
+    { ...report, stoppedAt: report.stoppedAt?.line ?? null },
+    dryRun ? 'import dry run' : 'import done',
+  )
+  return { ok: true, report }
+}

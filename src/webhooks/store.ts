@@ -1,0 +1,80 @@
+import type { Queryable } from '../db/db'
+import type { EmailEvent } from './events'
+
+/** A recorded event as stored in email_events. */
+export interface StoredEvent {
+  event_id: string
+  type: string
+  provider_id: string | null
+  occurred_at: Date | null
+  received_at: Date
+  processed_at: Date | null
+  payload: unknown
+}
+
+/**
+ * Records a verified event once: the provider's message id (`svix-id`) is the primary key, so a
+ * redelivery of the same event changes nothing. Returns whether this call recorded it.
+ */
+export async function recordEvent(
+  q: Queryable,
+  eventId: string,
+  event: EmailEvent,
+  payload: unknown,
+  now: Date,
+): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `insert into email_events (event_id, type, provider_id, link, detail, occurred_at, received_at, payload)
+     values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
+     on conflict (event_id) do nothing`,
+    [
+      eventId,
+      event.type,
+      event.emailId,
+      event.link,
+      event.detail,
+      event.occurredAt,
+      now,
+      // Re-serialised (jsonb does not keep the bytes anyway), without NUL, which jsonb refuses.
+      JSON.stringify(payload, (_key, value) =>
+        typeof value === 'string' ? value.replaceAll('\u0000', '') : value,
+      ),
+    ],
+  )
+  return rowCount > 0
+}
+
+/**
+ * Locks one unprocessed event for the transaction. Waits (no SKIP LOCKED) if another worker holds it,
+ * then sees it processed: whoever returns from this has the event to itself, or nothing to do.
+ */
+export async function lockUnprocessedEvent(q: Queryable, eventId: string): Promise<StoredEvent | undefined> {
+  const { rows } = await q.query<StoredEvent>(
+    `select event_id, type, provider_id, occurred_at, received_at, processed_at, payload
+     from email_events where event_id = $1 and processed_at is null for update`,
+    [eventId],
+  )
+  return rows[0]
+}
+
+/** Marks an event processed and keeps what it was matched to. */
+export async function markEventProcessed(
+  q: Queryable,
+  eventId: string,
+  match: { deliveryId: number | null; subscriberId: number | null },
+  now: Date,
+): Promise<void> {
+  await q.query(
+    `update email_events set delivery_id = $2, subscriber_id = $3, processed_at = $4 where event_id = $1`,
+    [eventId, match.deliveryId, match.subscriberId, now],
+  )
+}
+
+/** Events recorded but not processed yet (a crash between the two), oldest first. */
+export async function unprocessedEventIds(q: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ event_id: string }>(
+    `select event_id from email_events where processed_at is null order by received_at, event_id limit $1`,
+    [limit],
+  )
+  return rows.map((row) => row.event_id)
+}

@@ -1,0 +1,122 @@
+import { parse } from 'csv-parse/sync'
+import { describe, expect, it } from 'vitest'
+import { neutralizeFormula, tableToCsv } from '../../src/stats/csv'
+import { dashboardBody } from '../../src/stats/dashboard'
+import { buildFunnel, type LessonRow, type StatsReport } from '../../src/stats/report'
+import { isStatsTable, percent, STATS_TABLES, statsTable } from '../../src/stats/tables'
+
+const lesson = (item: string, day: number | null, sent: number, title = item): LessonRow => ({
+  item,
+  title,
+  day,
+  sent,
+  delivered: sent,
+  opened: 0,
+  clicked: 0,
+  bounced: 0,
+  complained: 0,
+  unsubscribedAfter: 0,
+})
+
+const report: StatsReport = {
+  generatedAt: '2027-01-04T08:00:00.000Z',
+  range: { from: '2027-01-03', to: '2027-01-04', days: 2 },
+  subscribers: [
+    { status: 'pending', count: 1 },
+    { status: 'confirmed', count: 3 },
+    { status: 'unsubscribed', count: 0 },
+    { status: 'bounced', count: 0 },
+    { status: 'complained', count: 0 },
+  ],
+  daily: [
+    { day: '2027-01-03', signups: 3, confirmations: 2 },
+    { day: '2027-01-04', signups: 1, confirmations: 1 },
+  ],
+  lessons: [
+    lesson('welcome', 0, 3, 'Welcome, "friend", to the course'),
+    lesson('=cmd()', 2, 1, '=HYPERLINK("x")'),
+  ],
+  funnel: [],
+  newsletters: [],
+}
+
+describe('buildFunnel', () => {
+  it('runs from signups through confirmation and each lesson to completion, as shares of the signups', () => {
+    const funnel = buildFunnel({ signedUp: 8, confirmed: 6, completed: 1 }, [
+      lesson('welcome', 0, 6, 'Welcome'),
+      lesson('next', 2, 3, 'Next'),
+      lesson('removed', null, 2),
+    ])
+    expect(funnel).toEqual([
+      { step: 'Signed up', people: 8, share: 1 },
+      { step: 'Confirmed', people: 6, share: 0.75 },
+      { step: 'Day 0: Welcome', people: 6, share: 0.75 },
+      { step: 'Day 2: Next', people: 3, share: 0.375 },
+      { step: 'Completed the course', people: 1, share: 0.125 },
+    ])
+  })
+
+  it('gives shares of zero, not NaN, when nobody signed up', () => {
+    expect(buildFunnel({ signedUp: 0, confirmed: 0, completed: 0 }, []).map((s) => s.share)).toEqual([
+      0, 0, 0,
+    ])
+  })
+})
+
+describe('statsTable and CSV', () => {
+  it('knows its table names', () => {
+    expect(STATS_TABLES.every(isStatsTable)).toBe(true)
+    expect(isStatsTable('people')).toBe(false)
+    expect(isStatsTable(undefined)).toBe(false)
+  })
+
+  it('writes RFC 4180 CSV with column keys as the header and quotes where needed', () => {
+    const csv = tableToCsv(statsTable(report, 'lessons'))
+    expect(csv.split('\r\n')[0]).toBe(
+      'day,lesson,title,sent,delivered,opened_unreliable,clicked,bounced,complained,unsubscribed_after',
+    )
+    const rows = parse(csv, { columns: true }) as Record<string, string>[]
+    expect(rows[0]).toMatchObject({
+      day: '0',
+      lesson: 'welcome',
+      title: 'Welcome, "friend", to the course',
+      sent: '3',
+    })
+  })
+
+  it('neutralises cells a spreadsheet would run as formulas', () => {
+    const rows = parse(tableToCsv(statsTable(report, 'lessons')), { columns: true }) as Record<
+      string,
+      string
+    >[]
+    expect(rows[1]).toMatchObject({ lesson: "'=cmd()", title: `'=HYPERLINK("x")` })
+    for (const risky of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx'])
+      expect(neutralizeFormula(risky)[0]).toBe("'")
+    expect(neutralizeFormula('welcome')).toBe('welcome')
+  })
+
+  it('formats shares as percentages with one decimal', () => {
+    expect(percent(1)).toBe('100.0%')
+    expect(percent(2 / 3)).toBe('66.7%')
+    expect(percent(0)).toBe('0.0%')
+  })
+})
+
+describe('dashboardBody', () => {
+  const page = dashboardBody(report).value
+
+  it('offers every table as CSV and labels opens as unreliable', () => {
+    for (const name of STATS_TABLES) expect(page).toContain(`href="/admin/stats.csv?table=${name}"`)
+    expect(page).toContain('Opens are unreliable')
+    expect(page).toContain('<th scope="col" class="num">opened*</th>')
+  })
+
+  it('escapes content text', () => {
+    expect(page).toContain('Welcome, &quot;friend&quot;, to the course')
+    expect(page).not.toContain('"friend"')
+  })
+
+  it('shows the two charts', () => {
+    expect(page.match(/<svg [^>]*role="img"/g)).toHaveLength(2)
+  })
+})
