@@ -192,6 +192,10 @@ export class Sender {
     const now = clock.now()
     const members = await loadMembers(db, batch.id)
     const attempted = batch.attempted_at !== null
+    logger.info(
+      { batchId: batch.id, members: members.length, attempts: batch.attempts, retry: attempted },
+      'claimed batch',
+    )
     const decided = members.map((member) => ({
       member,
       decision: decide(member, attempted, content, settings.decide, now),

@@ -1,20 +1,32 @@
-import pino, { type Logger } from 'pino'
+import pino, { type DestinationStream, type Logger } from 'pino'
 import pretty from 'pino-pretty'
 
 export type { Logger }
 
 /**
- * JSON logs in production (one object per line, for log shippers); readable, coloured lines in development.
- * Secrets never reach the log: tokens are not logged at all and addresses only through {@link maskEmail}.
+ * JSON logs in production (one object per line, for log shippers); readable, coloured lines in
+ * development. Tokens never reach the log (they are not logged, and fields named like secrets are
+ * redacted); addresses appear only through {@link maskEmail}.
  */
-export function createLogger(options: { env: string; level: string; name?: string }): Logger {
+export function createLogger(options: {
+  env: string
+  level: string
+  name?: string
+  destination?: DestinationStream
+}): Logger {
   const base = { name: options.name ?? 'course', level: options.level }
   const redact = {
     paths: ['token', '*.token', 'secret', '*.secret', 'apiKey', '*.apiKey'],
     censor: '[redacted]',
   }
-  if (options.env === 'production') return pino({ ...base, redact })
-  return pino({ ...base, redact }, pretty({ colorize: process.stderr.isTTY, destination: 2, sync: true }))
+  if (options.env === 'production')
+    return pino({ ...base, redact }, options.destination ?? pino.destination(1))
+  const stream = pretty({
+    colorize: !options.destination && process.stderr.isTTY,
+    destination: options.destination ?? 2,
+    sync: true,
+  })
+  return pino({ ...base, redact }, stream)
 }
 
 /** A logger that drops everything (tests, quiet CLI runs). */

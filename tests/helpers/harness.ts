@@ -4,7 +4,7 @@ import path from 'node:path'
 import { type Config, loadConfig, resolveSecret } from '../../src/config'
 import type { ContentStore } from '../../src/content/catalog'
 import { systemClock } from '../../src/lib/clock'
-import { silentLogger } from '../../src/lib/logger'
+import { type Logger, silentLogger } from '../../src/lib/logger'
 import type { Mailer } from '../../src/mail/mailer'
 import { createOutboxMailer } from '../../src/mail/outbox-mailer'
 import { openContent } from '../../src/runtime'
@@ -37,6 +37,8 @@ export interface HarnessOptions {
   /** Replaces the outbox mailer (e.g. the Resend mailer pointed at the fake server). */
   mailer?: (clock: FakeClock, outboxDir: string) => Mailer
   start?: string
+  /** Where the application logs (default: nowhere). */
+  logger?: Logger
   /** Leases, throttle waits and backoff on real time (default: the fake clock, so waits are instant). */
   realClock?: 'fake' | 'system'
 }
@@ -73,7 +75,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     mailer,
     clock,
     realClock: options.realClock === 'system' ? systemClock : clock,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     content,
   })
   return {

@@ -52,6 +52,10 @@ export function webhookRoutes(processor: WebhookProcessor): (app: Hono, deps: We
       if (parsed.kind === 'ignored') return c.json({ ok: true, ignored: parsed.type })
       const eventId = headers.id as string
       const recorded = await recordEvent(deps.db, eventId, parsed.event, verdict.payload, deps.clock.now())
+      deps.logger.info(
+        { eventId, type: parsed.event.type, providerId: parsed.event.emailId, duplicate: !recorded },
+        'webhook received',
+      )
       if (recorded) processor.enqueue(eventId)
       return c.json({ ok: true, duplicate: !recorded })
     })
