@@ -2,7 +2,7 @@ import type { Content } from '../content/catalog'
 import type { Db } from '../db/db'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
-import type { BatchResult, Mailer, OutgoingEmail, SendFailure } from '../mail/mailer'
+import type { Mailer, OutgoingEmail, SendFailure } from '../mail/mailer'
 import {
   type Batch,
   type ClaimFilter,
@@ -10,15 +10,16 @@ import {
   completeBatch,
   loadMembers,
   type Member,
-  markAttempted,
   reclaimBatch,
   releaseBatch,
 } from './batches'
 import { type ComposeSettings, composeEmail } from './compose'
 import { type DecideSettings, decide } from './decide'
+import { callThroughThrottle } from './provider-call'
 import { lessonPlanSignature, reconcileLessonQueue } from './reconcile'
 import { applyDecisions, type Outcome, recordOutcomes } from './record'
-import { holdSlotsUntil, lowerRate, pauseSending, reserveSlot, sendingPausedUntil } from './throttle'
+import { planRetry } from './retry'
+import { sendingPausedUntil } from './throttle'
 
 export interface SenderSettings {
   workerId: string
@@ -61,31 +62,7 @@ const emptyReport = (): SendReport => ({
   paused: null,
 })
 
-/** 429s the sender waits out in place before handing the batch back. */
-const MAX_RATE_LIMITED_WAITS = 10
-/** Longer than this, a 429's wait is spent with the batch released instead of held. */
-const MAX_INLINE_WAIT_MS = 10_000
-/** How long to stop everything when the key is refused and the provider gives no time. */
-const AUTH_PAUSE_MS = 10 * 60 * 1000
-const QUOTA_PAUSE_MS = 60 * 60 * 1000
-
-/** Exponential backoff with full jitter: 30 s, 1 min, 2 min … capped at one hour. */
-export function backoffMs(attempt: number, random = Math.random): number {
-  const ceiling = Math.min(60 * 60 * 1000, 30_000 * 2 ** Math.max(0, attempt - 1))
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2)
-}
-
-async function callProvider(
-  mailer: Mailer,
-  emails: OutgoingEmail[],
-  idempotencyKey: string,
-): Promise<BatchResult> {
-  if (emails.length > 1) return mailer.sendBatch(emails, { idempotencyKey })
-  const result = await mailer.send(emails[0]!, { idempotencyKey })
-  return result.ok
-    ? { ok: true, items: [{ ok: true, providerId: result.providerId }], rateLimit: result.rateLimit }
-    : result
-}
+export { backoffMs } from './retry'
 
 /**
  * Claims due deliveries in batches and sends them exactly once: claim (membership and key persisted),
@@ -221,7 +198,9 @@ export class Sender {
       return report
     }
 
-    const result = await this.#sendWithThrottle(
+    const result = await callThroughThrottle(
+      { ...this.deps, rateLimit: settings.rateLimit },
+      this.#abort.signal,
       batch,
       sendable.map((s) => s.email),
     )
@@ -273,60 +252,7 @@ export class Sender {
     return report
   }
 
-  /** Waits for a slot of the shared rate, calls the provider, and waits out short 429s in place. */
-  async #sendWithThrottle(
-    batch: Batch,
-    emails: OutgoingEmail[],
-  ): Promise<BatchResult | 'stopped' | 'paused'> {
-    const { db, mailer, realClock, logger, settings } = this.deps
-    for (let waits = 0; ; waits++) {
-      const slot = await reserveSlot(db, realClock.now())
-      if (!slot.ok) {
-        await releaseBatch(db, batch.id, {
-          retryAt: slot.pausedUntil,
-          error: `sending paused: ${slot.reason}`,
-          countAttempt: false,
-        })
-        return 'paused'
-      }
-      await realClock.sleep(slot.waitMs, this.#abort.signal)
-      if (this.stopped) {
-        await releaseBatch(db, batch.id, {
-          retryAt: realClock.now(),
-          error: 'worker stopped',
-          countAttempt: false,
-        })
-        return 'stopped'
-      }
-      await markAttempted(db, batch.id, this.deps.clock.now())
-      const result = await callProvider(mailer, emails, batch.idempotency_key)
-      const limit = result.rateLimit?.limit
-      if (limit !== undefined && limit > 0 && limit < settings.rateLimit) await lowerRate(db, limit)
-      if (result.ok || !result.retryable || result.status !== 429) {
-        if (!result.ok && result.systemic) await this.#pause(batch, result)
-        return !result.ok && result.systemic ? 'paused' : result
-      }
-      const waitMs = result.retryAfterMs ?? 1000
-      await holdSlotsUntil(db, new Date(realClock.now().getTime() + waitMs))
-      logger.warn({ batchId: batch.id, waitMs }, 'rate limited by the provider; waiting')
-      if (waitMs > MAX_INLINE_WAIT_MS || waits >= MAX_RATE_LIMITED_WAITS) return result
-    }
-  }
-
-  async #pause(batch: Batch, failure: SendFailure): Promise<void> {
-    const { db, realClock, logger } = this.deps
-    const ms = failure.retryAfterMs ?? (failure.systemic === 'quota' ? QUOTA_PAUSE_MS : AUTH_PAUSE_MS)
-    const until = new Date(realClock.now().getTime() + ms)
-    const reason = `${failure.code}: ${failure.message}`
-    await pauseSending(db, until, reason)
-    await releaseBatch(db, batch.id, { retryAt: until, error: reason, countAttempt: false })
-    logger.error(
-      { batchId: batch.id, until, reason },
-      'sending paused: the provider refuses all mail for now',
-    )
-  }
-
-  /** A retryable failure: hand the batch back with backoff, or give up once attempts run out. */
+  /** A retryable failure: hand the batch back for the same request later, or give up for good. */
   async #retryLater(
     batch: Batch,
     members: Member[],
@@ -336,36 +262,28 @@ export class Sender {
   ): Promise<SendReport> {
     const { db, clock, realClock, logger, settings } = this.deps
     const report = emptyReport()
-    // A 429 or a request still in flight under this key is not a failed attempt: nothing went wrong yet.
-    const countAttempt = failure.status !== 429 && failure.code !== 'concurrent_idempotent_requests'
-    const attempts = batch.attempts + (countAttempt ? 1 : 0)
-    const error = `${failure.code}: ${failure.message}`
-    if (countAttempt && attempts >= settings.maxAttempts) {
+    const plan = planRetry(batch.attempts, failure, settings.maxAttempts, realClock.now())
+    if (plan.giveUp) {
+      const error = `gave up after ${plan.attempts} attempts: ${plan.error}`
       const outcomes: Outcome[] = [
         ...earlier,
-        ...members.map(
-          (member): Outcome => ({
-            member,
-            sent: false,
-            error: `gave up after ${attempts} attempts: ${error}`,
-          }),
-        ),
+        ...members.map((member): Outcome => ({ member, sent: false, error })),
       ]
       await db.transaction(async (tx) => {
         await recordOutcomes(tx, outcomes, content, settings.decide.schedule, clock.now())
         await completeBatch(tx, batch.id, clock.now())
       })
-      logger.error({ batchId: batch.id, attempts, error }, 'batch failed for good')
+      logger.error({ batchId: batch.id, attempts: plan.attempts, error: plan.error }, 'batch failed for good')
       report.failed = outcomes.length
       return report
     }
-    const waitMs = countAttempt
-      ? Math.max(backoffMs(attempts), failure.retryAfterMs ?? 0)
-      : (failure.retryAfterMs ?? 1000)
-    const retryAt = new Date(realClock.now().getTime() + waitMs)
-    await releaseBatch(db, batch.id, { retryAt, error, countAttempt })
+    await releaseBatch(db, batch.id, {
+      retryAt: plan.retryAt,
+      error: plan.error,
+      countAttempt: plan.countAttempt,
+    })
     logger.warn(
-      { batchId: batch.id, attempts, retryAt, error },
+      { batchId: batch.id, attempts: plan.attempts, retryAt: plan.retryAt, error: plan.error },
       'send failed; will retry with the same idempotency key',
     )
     report.retrying = members.length

@@ -1,0 +1,97 @@
+import type { Db } from '../db/db'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import type { BatchResult, Mailer, OutgoingEmail, SendFailure } from '../mail/mailer'
+import { type Batch, markAttempted, releaseBatch } from './batches'
+import { holdSlotsUntil, lowerRate, pauseSending, reserveSlot } from './throttle'
+
+/** 429s waited out in place before the batch is handed back. */
+const MAX_RATE_LIMITED_WAITS = 10
+/** Longer than this, a 429's wait is spent with the batch released instead of held. */
+const MAX_INLINE_WAIT_MS = 10_000
+/** How long to stop everything when the provider refuses all mail and gives no time. */
+const AUTH_PAUSE_MS = 10 * 60 * 1000
+const QUOTA_PAUSE_MS = 60 * 60 * 1000
+
+export interface ProviderCallDeps {
+  db: Db
+  mailer: Mailer
+  clock: Clock
+  realClock: Clock
+  logger: Logger
+  /** The configured rate: the provider's own lower limit replaces it, a higher one never does. */
+  rateLimit: number
+}
+
+/** One provider call: a batch call for several emails, a single send for one. */
+async function callProvider(
+  mailer: Mailer,
+  emails: OutgoingEmail[],
+  idempotencyKey: string,
+): Promise<BatchResult> {
+  if (emails.length > 1) return mailer.sendBatch(emails, { idempotencyKey })
+  const result = await mailer.send(emails[0]!, { idempotencyKey })
+  return result.ok
+    ? { ok: true, items: [{ ok: true, providerId: result.providerId }], rateLimit: result.rateLimit }
+    : result
+}
+
+/** The provider refuses all mail (quota, key): no worker sends until the pause ends. */
+async function pauseAll(deps: ProviderCallDeps, batch: Batch, failure: SendFailure): Promise<void> {
+  const ms = failure.retryAfterMs ?? (failure.systemic === 'quota' ? QUOTA_PAUSE_MS : AUTH_PAUSE_MS)
+  const until = new Date(deps.realClock.now().getTime() + ms)
+  const reason = `${failure.code}: ${failure.message}`
+  await pauseSending(deps.db, until, reason)
+  await releaseBatch(deps.db, batch.id, { retryAt: until, error: reason, countAttempt: false })
+  deps.logger.error(
+    { batchId: batch.id, until, reason },
+    'sending paused: the provider refuses all mail for now',
+  )
+}
+
+/**
+ * Waits for a slot of the shared rate, marks the batch attempted (from then on a retry must be the
+ * same request), calls the provider, and waits out short 429s in place. 'stopped' and 'paused' mean
+ * the batch was handed back without a call.
+ */
+export async function callThroughThrottle(
+  deps: ProviderCallDeps,
+  signal: AbortSignal,
+  batch: Batch,
+  emails: OutgoingEmail[],
+): Promise<BatchResult | 'stopped' | 'paused'> {
+  const { db, realClock, logger } = deps
+  for (let waits = 0; ; waits++) {
+    const slot = await reserveSlot(db, realClock.now())
+    if (!slot.ok) {
+      await releaseBatch(db, batch.id, {
+        retryAt: slot.pausedUntil,
+        error: `sending paused: ${slot.reason}`,
+        countAttempt: false,
+      })
+      return 'paused'
+    }
+    await realClock.sleep(slot.waitMs, signal)
+    if (signal.aborted) {
+      await releaseBatch(db, batch.id, {
+        retryAt: realClock.now(),
+        error: 'worker stopped',
+        countAttempt: false,
+      })
+      return 'stopped'
+    }
+    await markAttempted(db, batch.id, deps.clock.now())
+    const result = await callProvider(deps.mailer, emails, batch.idempotency_key)
+    const limit = result.rateLimit?.limit
+    if (limit !== undefined && limit > 0 && limit < deps.rateLimit) await lowerRate(db, limit)
+    if (!result.ok && result.systemic) {
+      await pauseAll(deps, batch, result)
+      return 'paused'
+    }
+    if (result.ok || !result.retryable || result.status !== 429) return result
+    const waitMs = result.retryAfterMs ?? 1000
+    await holdSlotsUntil(db, new Date(realClock.now().getTime() + waitMs))
+    logger.warn({ batchId: batch.id, waitMs }, 'rate limited by the provider; waiting')
+    if (waitMs > MAX_INLINE_WAIT_MS || waits >= MAX_RATE_LIMITED_WAITS) return result
+  }
+}
