@@ -1,5 +1,5 @@
 import type { Config } from './config'
-import { type ContentError, ContentStore } from './content/catalog'
+import { type ContentError, type ContentSource, ContentStore } from './content/catalog'
 import { formatProblem } from './content/types'
 import { type OpenedDatabase, openDatabase } from './db/open'
 import { type Clock, systemClock } from './lib/clock'
@@ -17,26 +17,28 @@ export function createMailer(config: Config, clock: Clock = systemClock): Mailer
   return createOutboxMailer(config.outboxDir, clock)
 }
 
+/** Where the content is and what every email says about the sender, from the configuration. */
+export function contentSource(config: Config): ContentSource {
+  return {
+    lessonsDir: config.lessonsDir,
+    newslettersDir: config.newslettersDir,
+    site: {
+      courseName: config.mail.courseName,
+      baseUrl: config.baseUrl,
+      postalAddress: config.mail.postalAddress,
+    },
+  }
+}
+
 /** Opens the content, logging every problem of a later broken edit (the last good content stays in use). */
 export async function openContent(config: Config, logger: Logger): Promise<ContentStore> {
-  return ContentStore.open(
-    {
-      lessonsDir: config.lessonsDir,
-      newslettersDir: config.newslettersDir,
-      site: {
-        courseName: config.mail.courseName,
-        baseUrl: config.baseUrl,
-        postalAddress: config.mail.postalAddress,
-      },
-    },
-    (error: ContentError) => {
-      for (const problem of error.problems)
-        logger.error(
-          { problem: formatProblem(problem) },
-          'content edit refused; still sending the previous version',
-        )
-    },
-  )
+  return ContentStore.open(contentSource(config), (error: ContentError) => {
+    for (const problem of error.problems)
+      logger.error(
+        { problem: formatProblem(problem) },
+        'content edit refused; still sending the previous version',
+      )
+  })
 }
 
 export interface Runtime {

@@ -5,6 +5,7 @@ import type { Config } from '../config'
 import { ContentError, loadContent } from '../content/catalog'
 import { formatProblem } from '../content/types'
 import { renderWebVersion } from '../content/web-version'
+import { contentSource } from '../runtime'
 import { type CliIo, EXIT, writeLine } from './io'
 
 export const buildUsage =
@@ -19,15 +20,7 @@ export async function buildCommand(args: string[], io: CliIo, config: Config): P
   const outDir = path.resolve(io.cwd, values.out ?? 'dist/emails')
   let content: Awaited<ReturnType<typeof loadContent>>
   try {
-    content = await loadContent({
-      lessonsDir: config.lessonsDir,
-      newslettersDir: config.newslettersDir,
-      site: {
-        courseName: config.mail.courseName,
-        baseUrl: config.baseUrl,
-        postalAddress: config.mail.postalAddress,
-      },
-    })
+    content = await loadContent(contentSource(config))
   } catch (error) {
     if (!(error instanceof ContentError)) throw error
     for (const problem of error.problems) writeLine(io.err, formatProblem(problem))

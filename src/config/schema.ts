@@ -18,7 +18,8 @@ const bool = (fallback: boolean) =>
       return z.NEVER
     })
 
-const int = (fallback: number, min: number, max: number) =>
+/** A number in [min, max] (a whole one if `whole`), or the fallback when unset. */
+const numberIn = (fallback: number, min: number, max: number, whole: boolean) =>
   z
     .string()
     .trim()
@@ -26,27 +27,18 @@ const int = (fallback: number, min: number, max: number) =>
     .transform((value, ctx) => {
       if (value === undefined || value === '') return fallback
       const n = Number(value)
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}` })
+      if ((whole ? !Number.isInteger(n) : !Number.isFinite(n)) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a ${whole ? 'whole number' : 'number'} from ${min} to ${max}`,
+        })
         return z.NEVER
       }
       return n
     })
 
-const num = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback
-      const n = Number(value)
-      if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a number from ${min} to ${max}` })
-        return z.NEVER
-      }
-      return n
-    })
+const int = (fallback: number, min: number, max: number) => numberIn(fallback, min, max, true)
+const num = (fallback: number, min: number, max: number) => numberIn(fallback, min, max, false)
 
 const optionalText = z
   .string()

@@ -10,6 +10,7 @@ import {
   nextLesson,
   type ScheduleSettings,
 } from './plan'
+import { enqueueDelivery } from './queue'
 
 /** Identifies the lesson plan (slugs and days); text edits do not change it. */
 export function lessonPlanSignature(lessons: readonly LessonRef[]): string {
@@ -80,10 +81,11 @@ export async function reconcileLessonQueue(
           lastDay: row.course_last_day,
           lastSentOn: row.course_last_sent_on,
         }
-        await tx.query(
-          `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-           values ($1, 'lesson', $2, 'queued', $3, $4, $4) on conflict (subscriber_id, kind, item) do nothing`,
-          [row.subscriber_id, lesson.slug, lessonDueAt(progress, lesson, schedule, now), now],
+        const dueAt = lessonDueAt(progress, lesson, schedule, now)
+        await enqueueDelivery(
+          tx,
+          { subscriberId: row.subscriber_id, kind: 'lesson', item: lesson.slug, dueAt },
+          now,
         )
       }
     })
@@ -139,12 +141,15 @@ async function queueForFinishedReaders(
         lastDay: row.course_last_day,
         lastSentOn: row.course_last_sent_on,
       }
-      const { rowCount } = await db.query(
-        `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-         values ($1, 'lesson', $2, 'queued', $3, $4, $4) on conflict (subscriber_id, kind, item) do nothing`,
-        [row.id, lesson.slug, lessonDueAt(progress, lesson, schedule, now), now],
+      const dueAt = lessonDueAt(progress, lesson, schedule, now)
+      if (
+        (await enqueueDelivery(
+          db,
+          { subscriberId: row.id, kind: 'lesson', item: lesson.slug, dueAt },
+          now,
+        )) !== null
       )
-      queued += rowCount
+        queued++
     }
   }
 }

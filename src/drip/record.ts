@@ -3,6 +3,7 @@ import type { Queryable } from '../db/db'
 import type { Member } from './batches'
 import type { Decision } from './decide'
 import { type LessonRef, lessonDueAt, localDate, nextLesson, type ScheduleSettings } from './plan'
+import { enqueueDelivery } from './queue'
 
 /** How a member's email ended: sent (with the provider's id when known) or failed for good. */
 export type Outcome =
@@ -120,10 +121,10 @@ export async function applyDecisions(
           lastSentOn: member.course_last_sent_on,
         }
         const dueAt = lessonDueAt(progress, decision.lesson, schedule, now)
-        await q.query(
-          `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-           values ($1, 'lesson', $2, 'queued', $3, $4, $4) on conflict (subscriber_id, kind, item) do nothing`,
-          [member.subscriber_id, decision.lesson.slug, dueAt, now],
+        await enqueueDelivery(
+          q,
+          { subscriberId: member.subscriber_id, kind: 'lesson', item: decision.lesson.slug, dueAt },
+          now,
         )
         break
       }

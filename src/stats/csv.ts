@@ -1,13 +1,8 @@
 import { stringify } from 'csv-stringify/sync'
+import { neutralizeFormula } from '../lib/csv-formula'
 import type { StatsTable } from './tables'
 
-/**
- * Text a spreadsheet would run as a formula gets a leading `'` (OWASP's advice for CSV files). Titles
- * come from content files, not visitors, but an export is opened far from where it was made.
- */
-export function neutralizeFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-}
+export { neutralizeFormula }
 
 /** A table as RFC 4180 CSV: a header row of column keys, CRLF line ends, numbers as they are. */
 export function tableToCsv(table: StatsTable): string {

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { stringify } from 'csv-stringify/sync'
 import type { Queryable } from '../db/db'
+import { neutralizeFormula } from '../lib/csv-formula'
 import { IMPORT_COLUMNS } from './import-rows'
 
 /** The export's columns: the import's five first, in its order, then what only the database knows. */
@@ -17,13 +18,9 @@ export const EXPORT_COLUMNS = [
 
 export const EXPORT_PAGE_SIZE = 1000
 
-/**
- * Text a spreadsheet would run as a formula (`=HYPERLINK(…)` typed into the public signup form as a
- * name) gets a leading `'`, as OWASP advises for CSV files; import.ts removes it again. Addresses are
- * left alone: checkEmail already forbids the spaces and parentheses such payloads need.
- */
+/** A nullable text cell with formula-like text neutralised (see src/lib/csv-formula.ts). */
 export function escapeFormula(value: string | null): string | null {
-  return value !== null && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+  return value === null ? null : neutralizeFormula(value)
 }
 
 type ExportRow = { id: number } & Record<(typeof EXPORT_COLUMNS)[number], unknown>

@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon'
+import { restoreFormula } from '../lib/csv-formula'
 import { checkEmail, cleanName } from './validate'
 
 /** The columns of an import file, in the order `course subscribers export` writes them first. */
@@ -105,13 +106,8 @@ export function checkHeader(fields: readonly string[]): HeaderCheck {
   return { ok: false, message }
 }
 
-/**
- * An export prefixes `'` to text that a spreadsheet would run as a formula (see export.ts); reading
- * it back removes that prefix again, so an export survives a round trip unchanged.
- */
-export function unescapeFormula(value: string): string {
-  return /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value
-}
+/** An export neutralises formula-like text (see src/lib/csv-formula.ts); reading it back restores it. */
+export const unescapeFormula = restoreFormula
 
 const ISO_DATE_TIME =
   /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$/

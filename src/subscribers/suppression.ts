@@ -14,10 +14,13 @@ async function suppressionSalt(q: Queryable): Promise<string> {
   return rows[0]!.value
 }
 
+/** The stored form of an erased address: HMAC-SHA256 of its key with the database's salt. */
+export function hashEmailKey(salt: string, emailKey: string): string {
+  return createHmac('sha256', salt).update(emailKey).digest('hex')
+}
+
 export async function suppressionHash(q: Queryable, emailKey: string): Promise<string> {
-  return createHmac('sha256', await suppressionSalt(q))
-    .update(emailKey)
-    .digest('hex')
+  return hashEmailKey(await suppressionSalt(q), emailKey)
 }
 
 /** Records that an address must not be mailed again (erasure): only the salted hash is kept. */
