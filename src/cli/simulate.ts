@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { DateTime, IANAZone } from 'luxon'
 import { progressOf } from '../drip/enroll'
+import { systemClock } from '../lib/clock'
 import { localDate, type PlannedLesson, planRemaining, planTimeline } from '../drip/plan'
 import { openContent } from '../runtime'
 import { findSubscriberByKey } from '../subscribers/store'
@@ -84,7 +85,8 @@ export async function simulateCommand(args: string[], ctx: CliContext): Promise<
         ? { ...progress, lastDay: waitingLesson.day, lastSentOn: localDate(waiting.due_at, s.timezone) }
         : progress
     if (s.status === 'confirmed' && !s.course_paused) {
-      const after = waiting ? new Date(Math.max(waiting.due_at.getTime(), Date.now())) : new Date()
+      const now = systemClock.now()
+      const after = waiting && waiting.due_at > now ? waiting.due_at : now
       for (const p of planRemaining(from, content.lessons, settings, after))
         shown.push({ ...p, state: 'planned' })
     }

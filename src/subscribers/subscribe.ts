@@ -109,7 +109,8 @@ export async function subscribe(
       existing.id,
       {
         ...(name ? { name } : {}),
-        timezone,
+        // A signup without JavaScript carries no zone: keep the one we had rather than reset it to UTC.
+        ...(typeof input.timezone === 'string' && input.timezone.trim() ? { timezone } : {}),
         ...(existing.status === 'pending' ? {} : { newsletter_opt_in: wantsNewsletter(input.newsletter) }),
         consent_at: now,
         consent_source: context.source,
