@@ -78,6 +78,8 @@ export interface FakeResend {
   setRandomFault(spec: { probability: number; fault: Fault } | null): void
   /** How many 429 answers were given (rate limit, quota or injected). */
   count429(): number
+  /** Requests with an idempotency key being processed right now (e.g. held by a delay fault). */
+  inFlightCount(): number
   /** Accepted emails whose `to` contains this address (display names and case ignored). */
   sentTo(address: string): SentEmail[]
   /**
@@ -167,6 +169,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
       state.randomFault = spec
     },
     count429: () => state.count429,
+    inFlightCount: () => state.inFlight.size,
     sentTo: (address) => state.sent.filter((email) => email.to.some((to) => sameAddress(to, address))),
     reset: () => resetState(state, options),
     close: () => closeServer(server),

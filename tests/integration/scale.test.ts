@@ -26,11 +26,20 @@ describe.runIf(POSTGRES_URL)('running at scale on PostgreSQL', () => {
     await admin.query(`create schema ${schema}`)
     await admin.end()
     const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
-    const opened = await openDatabase(loadConfig({ DATABASE_URL: url, NODE_ENV: 'test' }), { role: 'test', serve: false, logger: silentLogger })
+    const opened = await openDatabase(loadConfig({ DATABASE_URL: url, NODE_ENV: 'test' }), {
+      role: 'test',
+      serve: false,
+      logger: silentLogger,
+    })
     const db = opened.db
     const processes: Spawned[] = []
     try {
-      await seedDueReaders(db, { count: 500, item: 'start', dueAt: new Date(Date.now() - 60_000), prefix: 'seeded' })
+      await seedDueReaders(db, {
+        count: 500,
+        item: 'start',
+        dueAt: new Date(Date.now() - 60_000),
+        prefix: 'seeded',
+      })
       const ports = [await freePort(), await freePort()]
       const common = {
         DATABASE_URL: url,
@@ -48,22 +57,35 @@ describe.runIf(POSTGRES_URL)('running at scale on PostgreSQL', () => {
         LOG_LEVEL: 'warn',
       }
       for (const [i, port] of ports.entries()) {
-        processes.push(spawnTs('src/cli.ts', ['web'], { ...common, PORT: String(port), WORKER_ID: `web-${i}` }))
+        processes.push(
+          spawnTs('src/cli.ts', ['web'], { ...common, PORT: String(port), WORKER_ID: `web-${i}` }),
+        )
       }
-      for (let i = 0; i < 3; i++) processes.push(spawnTs('src/cli.ts', ['worker'], { ...common, WORKER_ID: `worker-${i}` }))
+      for (let i = 0; i < 3; i++)
+        processes.push(spawnTs('src/cli.ts', ['worker'], { ...common, WORKER_ID: `worker-${i}` }))
       await Promise.all(ports.map((port) => waitForHttp(`http://127.0.0.1:${port}/healthz`)))
 
       const web = (i: number) => `http://127.0.0.1:${ports[i % 2]}`
       const post = (i: number, route: string, body: string) =>
-        fetch(`${web(i)}${route}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' })
+        fetch(`${web(i)}${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+          redirect: 'manual',
+        })
       const readers = Array.from({ length: 60 }, (_, i) => `scale${i}@example.org`)
-      const signups = await Promise.all(readers.map((email, i) => post(i, '/subscribe', `email=${encodeURIComponent(email)}`)))
+      const signups = await Promise.all(
+        readers.map((email, i) => post(i, '/subscribe', `email=${encodeURIComponent(email)}`)),
+      )
       expect(signups.every((r) => r.status === 303)).toBe(true)
 
       const waitFor = async (what: string, check: () => boolean | Promise<boolean>) => {
         const deadline = Date.now() + 90_000
         while (!(await check())) {
-          if (Date.now() > deadline) throw new Error(`timed out: ${what}\n${processes.map((p) => p.output().slice(-1500)).join('\n---\n')}`)
+          if (Date.now() > deadline)
+            throw new Error(
+              `timed out: ${what}\n${processes.map((p) => p.output().slice(-1500)).join('\n---\n')}`,
+            )
           await new Promise((resolve) => setTimeout(resolve, 200))
         }
       }
@@ -77,7 +99,10 @@ describe.runIf(POSTGRES_URL)('running at scale on PostgreSQL', () => {
         }),
       )
       expect(confirmed.every((r) => r.status === 200)).toBe(true)
-      await waitFor('every first lesson sent', async () => (await deliveryStates(db, 'lesson', 'start')).sent === 560)
+      await waitFor(
+        'every first lesson sent',
+        async () => (await deliveryStates(db, 'lesson', 'start')).sent === 560,
+      )
 
       const perEmail = new Map<string, number>()
       for (const email of fake.sent) {
@@ -86,12 +111,20 @@ describe.runIf(POSTGRES_URL)('running at scale on PostgreSQL', () => {
         perEmail.set(key, (perEmail.get(key) ?? 0) + 1)
       }
       expect([...perEmail.values()].every((n) => n === 1)).toBe(true)
-      expect(fake.sent.filter((e) => e.tags.some((t) => t.name === 'lesson' && t.value === 'start'))).toHaveLength(560)
+      expect(
+        fake.sent.filter((e) => e.tags.some((t) => t.name === 'lesson' && t.value === 'start')),
+      ).toHaveLength(560)
       expect(confirmations()).toHaveLength(60)
-      const { rows } = await db.query<{ created_by: string }>('select distinct created_by from send_batches order by 1')
+      const { rows } = await db.query<{ created_by: string }>(
+        'select distinct created_by from send_batches order by 1',
+      )
       // Web servers sent the confirmations and first lessons right away; workers shared the backlog.
-      expect(rows.map((r) => r.created_by.replace(/-\d+$/, ''))).toEqual(expect.arrayContaining(['web', 'worker']))
-      const { rows: subs } = await db.query<{ n: number }>(`select count(*)::int as n from subscribers where status = 'confirmed'`)
+      expect(rows.map((r) => r.created_by.replace(/-\d+$/, ''))).toEqual(
+        expect.arrayContaining(['web', 'worker']),
+      )
+      const { rows: subs } = await db.query<{ n: number }>(
+        `select count(*)::int as n from subscribers where status = 'confirmed'`,
+      )
       expect(subs[0]!.n).toBe(560)
     } finally {
       for (const p of processes) p.child.kill('SIGKILL')

@@ -158,10 +158,11 @@ describe('a worker killed mid-batch', () => {
         )
         workers.push(first)
         await first.waitFor(/scheduler running/, 60_000)
+        // Wait until the first batch's request is held by the provider: the worker is mid-call.
         const deadline = Date.now() + 30_000
-        while (!fake.requests.length && Date.now() < deadline)
+        while (fake.inFlightCount() === 0 && Date.now() < deadline)
           await new Promise((resolve) => setTimeout(resolve, 20))
-        await new Promise((resolve) => setTimeout(resolve, 300)) // the delayed request is in flight now
+        expect(fake.inFlightCount()).toBe(1)
         first.child.kill('SIGKILL')
         await first.exited
         await new Promise((resolve) => setTimeout(resolve, 3500)) // the provider accepts the batch anyway
@@ -173,7 +174,7 @@ describe('a worker killed mid-batch', () => {
         )
         workers.push(second)
         await waitUntil(
-          async () => (countsPerAddress(fake).size === 30 && /sent/.test(second.output())) || false,
+          async () => countsPerAddress(fake).size === 30,
           60_000,
           'all 30 at the provider',
           workers,
@@ -185,6 +186,9 @@ describe('a worker killed mid-batch', () => {
         const counts = countsPerAddress(fake)
         expect(counts.size).toBe(30)
         expect([...counts.values()].every((n) => n === 1)).toBe(true)
+        // The killed worker's batch went to the provider twice, under one key: replayed, not re-sent.
+        const keys = fake.requests.map((r) => r.idempotencyKey)
+        expect(keys.some((key, i) => keys.indexOf(key) !== i)).toBe(true)
         const check = await open()
         try {
           expect(await deliveryStates(check.db, 'lesson', 'start')).toEqual({ sent: 30 })
@@ -219,9 +223,10 @@ describe('graceful shutdown', () => {
       const worker = spawnTs('src/cli.ts', ['worker'], workerEnv(fake, { ...dbEnv, SEND_BATCH_SIZE: '10' }))
       await worker.waitFor(/scheduler running/, 60_000)
       const deadline = Date.now() + 30_000
-      while (fake.requests.length === 0 && Date.now() < deadline)
+      // SIGTERM while the first batch's request is held by the provider (the batch in flight).
+      while (fake.inFlightCount() === 0 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 20))
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(fake.inFlightCount()).toBe(1)
       worker.child.kill('SIGTERM')
       expect(await worker.exited).toBe(0)
       expect(worker.output()).toContain('stopped')

@@ -13,7 +13,9 @@ describe('email templates (what `npm run email:dev` previews)', () => {
   })
 
   it.each(templates)('%s has a default export with PreviewProps that renders', async (name) => {
-    const module = (await import(path.join(REPO_ROOT, 'emails', name))) as { default: ComponentType<object> & { PreviewProps?: object } }
+    const module = (await import(path.join(REPO_ROOT, 'emails', name))) as {
+      default: ComponentType<object> & { PreviewProps?: object }
+    }
     const Template = module.default
     expect(Template.PreviewProps).toBeTypeOf('object')
     const html = await render(<Template {...Template.PreviewProps} />)
