@@ -1,16 +1,16 @@
 import type { Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { tableToCsv } from '../../stats/csv'
+import { dashboardBody } from '../../stats/dashboard'
+import { DEFAULT_DAYS, MAX_DAYS, readStats } from '../../stats/report'
+import { isStatsTable, STATS_TABLES, statsTable } from '../../stats/tables'
 import {
   ADMIN_SESSION_MS,
   bearerToken,
   createSessionValue,
   secretsMatch,
   verifySessionValue,
-} from '../../stats/admin-auth'
-import { tableToCsv } from '../../stats/csv'
-import { dashboardBody } from '../../stats/dashboard'
-import { DEFAULT_DAYS, MAX_DAYS, readStats } from '../../stats/report'
-import { isStatsTable, STATS_TABLES, statsTable } from '../../stats/tables'
+} from '../admin-auth'
 import type { WebDeps } from '../deps'
 import { html } from '../html'
 import { messagePage, page } from '../layout'
