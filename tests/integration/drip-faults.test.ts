@@ -117,6 +117,15 @@ describe.each(ENGINES)('exactly once through the real Resend SDK, under faults (
     await expectExactlyOnce(60)
   })
 
+  it('lowers its shared rate to the limit the provider reports in ratelimit-* headers', async () => {
+    fake.setRateLimit(3)
+    await seedDueReaders(h.db, { count: 2, item: 'start', dueAt: T0 })
+    await h.tick()
+    const { rows } = await h.db.query<{ rate_per_second: number }>('select rate_per_second from send_control')
+    expect(rows[0]!.rate_per_second).toBe(3)
+    await expectExactlyOnce(2)
+  })
+
   it('fails one invalid email for good and sends the rest of its batch', async () => {
     await seedDueReaders(h.db, { count: 4, item: 'start', dueAt: T0 })
     await h.db.query(
