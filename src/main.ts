@@ -69,15 +69,20 @@ export async function startServer(roles: { web: boolean; worker: boolean }): Pro
       }
       stopping = true
       logger.info({ signal }, 'shutting down: no new claims; finishing the batch in flight')
-      if (refresh) clearInterval(refresh)
-      await new Promise<void>((done) => {
-        if (!server) return done()
-        server.close(() => done())
-        ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
-      })
-      await runtime.close()
-      logger.info('stopped')
-      resolve(0)
+      try {
+        if (refresh) clearInterval(refresh)
+        await new Promise<void>((done) => {
+          if (!server) return done()
+          server.close(() => done())
+          ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+        })
+        await runtime.close()
+        logger.info('stopped')
+        resolve(0)
+      } catch (error) {
+        logger.error({ err: error }, 'shutdown did not complete cleanly')
+        resolve(1)
+      }
     }
     process.once('SIGTERM', () => void shutdown('SIGTERM'))
     process.once('SIGINT', () => void shutdown('SIGINT'))

@@ -17,7 +17,8 @@ export async function readStatus(db: Queryable, now: Date) {
     n: number
     next_due: Date | null
   }>(
-    `select kind, item, status, count(*)::int as n,
+    // Every confirmation has an item of its own: count them together.
+    `select kind, case when kind = 'confirmation' then 'confirm-*' else item end as item, status, count(*)::int as n,
             min(due_at) filter (where status = 'queued') as next_due
      from deliveries group by 1, 2, 3 order by 1, 2, 3`,
   )

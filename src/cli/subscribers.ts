@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util'
 import { countSubscribers, exportSubscribers } from '../subscribers/export'
 import { type ImportReport, importSubscribers } from '../subscribers/import'
 import { formatRowProblem } from '../subscribers/import-rows'
+import { unsubscribe } from '../subscribers/manage'
 import { eraseSubscriber, readSubscriberRecord } from '../subscribers/privacy'
+import { findSubscriberByKey } from '../subscribers/store'
 import { emailKey } from '../subscribers/validate'
 import type { CliContext } from './context'
 import { EXIT, UsageError, writeLine } from './io'
@@ -18,7 +20,8 @@ export const subscribersUsage =
   '                                   add or update people from a CSV (email,name,timezone,confirmed_at,consent_source)\n' +
   'course subscribers export [--out FILE]   every subscriber as CSV (to stdout without --out)\n' +
   'course subscribers show <email>    everything held about one person, as JSON (a GDPR access request)\n' +
-  'course subscribers erase <email> [--yes] delete one person and their history, keeping only a salted hash'
+  'course subscribers erase <email> [--yes] delete one person and their history, keeping only a salted hash\n' +
+  'course subscribers unsubscribe <email>  stop all mail to one person (e.g. an unsubscribe request sent by email)'
 
 /** `course subscribers import|export|show|erase` */
 export async function subscribersCommand(args: string[], ctx: CliContext): Promise<number> {
@@ -32,8 +35,12 @@ export async function subscribersCommand(args: string[], ctx: CliContext): Promi
       return showCommand(rest, ctx)
     case 'erase':
       return eraseCommand(rest, ctx)
+    case 'unsubscribe':
+      return unsubscribeCommand(rest, ctx)
     default:
-      throw new UsageError(`unknown subscribers command "${sub ?? ''}" (import, export, show, erase)`)
+      throw new UsageError(
+        `unknown subscribers command "${sub ?? ''}" (import, export, show, erase, unsubscribe)`,
+      )
   }
 }
 
@@ -157,6 +164,25 @@ async function exportCommand(args: string[], ctx: CliContext): Promise<number> {
       writeLine(ctx.io.err, `cannot write ${values.out}: ${(error as Error).message}`)
       return EXIT.failed
     }
+  } finally {
+    await runtime.close()
+  }
+}
+
+/** Unsubscribes one person by address: how the operator honours a request sent to the List-Unsubscribe mailto. */
+async function unsubscribeCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true })
+  const email = onePositional(positionals, 'address: course subscribers unsubscribe <email>')
+  const runtime = await ctx.open({ logLevel: 'warn' })
+  try {
+    const subscriber = await findSubscriberByKey(runtime.database.db, emailKey(email))
+    if (!subscriber) {
+      writeLine(ctx.io.err, `no subscriber with the address ${email}`)
+      return EXIT.failed
+    }
+    const after = await unsubscribe(runtime.services.subscribers, subscriber.id, 'cli')
+    writeLine(ctx.io.out, `${email}: ${after?.status ?? subscriber.status}; no more mail will be sent`)
+    return EXIT.ok
   } finally {
     await runtime.close()
   }

@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import path from 'node:path'
 
@@ -30,8 +30,19 @@ function processStartTicks(pid: number): string | null {
   }
 }
 
-function isAlive(holder: LockHolder): boolean {
-  if (holder.hostname !== hostname()) return true // cannot check another machine: assume it is running
+/** A holder refreshes its lock file this often (see {@link LockResult}'s `heartbeat`). */
+export const LOCK_HEARTBEAT_MS = 15_000
+
+function isAlive(holder: LockHolder, file: string): boolean {
+  if (holder.hostname !== hostname()) {
+    // Another machine (or a container since recreated under a new name): its process cannot be
+    // checked, but a live holder refreshes the file; four missed refreshes mean it is gone.
+    try {
+      return Date.now() - statSync(file).mtimeMs < 4 * LOCK_HEARTBEAT_MS
+    } catch {
+      return false
+    }
+  }
   try {
     process.kill(holder.pid, 0)
   } catch (error) {
@@ -76,13 +87,16 @@ export function acquireDataDirLock(dataDir: string, role: string, serves = false
     try {
       linkSync(aside, file)
       unlinkSync(aside)
+      let released = false
       const update = (patch: Partial<LockHolder>) => {
+        if (released) return // never bring back a lock given up
         Object.assign(me, patch)
         writeFileSync(aside, JSON.stringify(me))
         // rename over our own lock: atomic for readers, and the lock never disappears meanwhile
         renameSync(aside, file)
       }
       const release = () => {
+        released = true
         const current = readHolder(file)
         if (current?.pid === process.pid) unlinkSafe(file)
       }
@@ -92,7 +106,7 @@ export function acquireDataDirLock(dataDir: string, role: string, serves = false
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
     const holder = readHolder(file)
-    if (holder && isAlive(holder)) return { acquired: false, holder }
+    if (holder && isAlive(holder, file)) return { acquired: false, holder }
     unlinkSafe(file) // stale: its process is gone
   }
   const holder = readHolder(file)

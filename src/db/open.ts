@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Config } from '../config'
 import type { Logger } from '../lib/logger'
-import { acquireDataDirLock, type LockHolder, readLockHolder } from './data-dir-lock'
+import { acquireDataDirLock, LOCK_HEARTBEAT_MS, type LockHolder, readLockHolder } from './data-dir-lock'
 import type { Db } from './db'
 import { migrate } from './migrate'
 import { openPg } from './pg-adapter'
@@ -83,10 +83,15 @@ export async function openDatabase(
       close: () => db.close(),
     }
   }
+  let heartbeat: NodeJS.Timeout | undefined
   try {
     const db = await openPglite({ dataDir: path.join(config.dataDir, 'pgdata') })
     await migrate(db)
     let server: { stop(): Promise<void> } | null = null
+    // Refresh the lock file so that a holder on another host name (a recreated container) can tell
+    // a live lock from one left by a process that is gone.
+    heartbeat = setInterval(() => lock.update({}), LOCK_HEARTBEAT_MS)
+    heartbeat.unref()
     if (options.serve) {
       const socketDir = socketDirFor(config.dataDir)
       server = await servePglite(db, socketDir)
@@ -96,12 +101,14 @@ export async function openDatabase(
       db,
       description: `embedded PGlite in ${config.dataDir}`,
       async close() {
+        clearInterval(heartbeat)
         await server?.stop()
         await db.close()
         lock.release()
       },
     }
   } catch (error) {
+    clearInterval(heartbeat)
     lock.release()
     throw error
   }

@@ -8,6 +8,8 @@ export interface Batch {
   idempotency_key: string
   attempts: number
   attempted_at: Date | null
+  /** Emails in the first provider call (null before it). */
+  first_size: number | null
 }
 
 /** A claimed delivery with what is needed to decide about it and to write the email. */
@@ -42,9 +44,19 @@ export type ClaimFilter = { kind: DeliveryKind; item: string } | { ids: readonly
  */
 export async function claimNewBatch(
   db: Queryable,
-  options: { workerId: string; now: Date; leaseMs: number; limit: number; filter: ClaimFilter },
+  options: {
+    workerId: string
+    /** Scheduling time: what counts as due (`run-due --at` moves it). */
+    now: Date
+    /** Real time, for the lease: another worker must not take the batch over early or late. */
+    realNow?: Date
+    leaseMs: number
+    limit: number
+    filter: ClaimFilter
+  },
 ): Promise<Batch | null> {
   const { workerId, now, leaseMs, limit, filter } = options
+  const realNow = options.realNow ?? now
   const where = !filter ? '' : 'ids' in filter ? 'and id = any($7::bigint[])' : 'and kind = $7 and item = $8'
   const extra = !filter ? [] : 'ids' in filter ? [filter.ids] : [filter.kind, filter.item]
   // One statement: the rows, the batch (only if there are rows) and the membership commit together.
@@ -58,14 +70,22 @@ export async function claimNewBatch(
      ), batch as (
        insert into send_batches (idempotency_key, created_by, locked_by, lease_until, created_at)
        select $3, $4, $4, $5, $6 where exists (select 1 from picked)
-       returning id, idempotency_key, attempts, attempted_at
+       returning id, idempotency_key, attempts, attempted_at, first_size
      ), claimed as (
        update deliveries d set status = 'claimed', batch_id = (select id from batch), updated_at = $6
        from picked where d.id = picked.id
        returning d.id
      )
      select batch.*, (select count(*) from claimed)::int as members from batch`,
-    [now, limit, `course-${randomUUID()}`, workerId, new Date(now.getTime() + leaseMs), now, ...extra],
+    [
+      now,
+      limit,
+      `course-${randomUUID()}`,
+      workerId,
+      new Date(realNow.getTime() + leaseMs),
+      realNow,
+      ...extra,
+    ],
   )
   return rows[0] ?? null
 }
@@ -84,7 +104,7 @@ export async function reclaimBatch(
        select id from send_batches where completed_at is null and lease_until <= $2
        order by lease_until, id limit 1 for update skip locked
      )
-     returning id, idempotency_key, attempts, attempted_at`,
+     returning id, idempotency_key, attempts, attempted_at, first_size`,
     [options.workerId, options.now, new Date(options.now.getTime() + options.leaseMs)],
   )
   return rows[0] ?? null
@@ -107,11 +127,11 @@ export async function loadMembers(q: Queryable, batchId: number): Promise<Member
 }
 
 /** Marks the first call to the provider: from now on a retry must be the same request. */
-export async function markAttempted(q: Queryable, batchId: number, now: Date): Promise<void> {
-  await q.query('update send_batches set attempted_at = coalesce(attempted_at, $2) where id = $1', [
-    batchId,
-    now,
-  ])
+export async function markAttempted(q: Queryable, batchId: number, now: Date, size: number): Promise<void> {
+  await q.query(
+    'update send_batches set attempted_at = coalesce(attempted_at, $2), first_size = coalesce(first_size, $3) where id = $1',
+    [batchId, now, size],
+  )
 }
 
 export async function completeBatch(q: Queryable, batchId: number, now: Date): Promise<void> {

@@ -53,6 +53,7 @@ export function composeEmail(
     text,
     ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
     headers,
+    ref: String(member.id),
     tags: [
       { name: 'kind', value: member.kind },
       { name: member.kind === 'confirmation' ? 'item' : member.kind, value: tagValue(member.item) },

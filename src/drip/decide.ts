@@ -30,7 +30,8 @@ export interface DecideSettings {
 
 /**
  * Decides about one member. `attempted` says the batch may already have reached the provider: then the
- * retry must carry the same emails, so only a reason never to mail the person removes one.
+ * retry repeats that request exactly (same members, same key), or the provider could not recognise it
+ * and a person might get the email twice. The state check happens before the first attempt.
  */
 export function decide(
   member: Member,
@@ -39,28 +40,34 @@ export function decide(
   settings: DecideSettings,
   now: Date,
 ): Decision {
+  if (attempted) return { action: 'send' }
   if (member.kind === 'confirmation') {
     return member.status === 'confirmed'
       ? { action: 'skip', reason: 'already confirmed' }
       : { action: 'send' }
   }
-  if (member.status !== 'confirmed') return { action: 'skip', reason: `subscriber ${member.status}` }
+  if (member.status !== 'confirmed') {
+    // A lesson is planned again if they come back; a newsletter keeps the reason it was not sent.
+    return member.kind === 'lesson'
+      ? { action: 'drop' }
+      : { action: 'skip', reason: `subscriber ${member.status}` }
+  }
   if (member.kind === 'lesson') {
-    if (member.course_paused && !attempted) return { action: 'drop' }
+    if (member.course_paused) return { action: 'drop' }
     const lesson = content.lesson(member.item)
     if (!lesson) return { action: 'cancel', reason: 'lesson removed from the course' }
-    if (member.course_last_day !== null && lesson.day <= member.course_last_day && !attempted) {
+    if (member.course_last_day !== null && lesson.day <= member.course_last_day) {
       return { action: 'skip', reason: 'already past this lesson' }
     }
     const expected = nextLesson(content.lessons, member.course_last_day)
-    if (expected && expected.slug !== lesson.slug && expected.day < lesson.day && !attempted) {
+    if (expected && expected.slug !== lesson.slug && expected.day < lesson.day) {
       return { action: 'replace', lesson: expected }
     }
     return { action: 'send' }
   }
   if (!member.newsletter_opt_in) return { action: 'skip', reason: 'newsletter turned off' }
   if (!content.newsletter(member.item)) return { action: 'skip', reason: 'issue removed' }
-  if (settings.newsletterSkipCourseDay && !attempted) {
+  if (settings.newsletterSkipCourseDay) {
     const today = localDate(now, member.timezone)
     const lessonToday =
       member.course_last_sent_on === today ||

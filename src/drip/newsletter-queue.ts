@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db/db'
+import { ON_CONFLICT_REQUEUE } from './queue'
 
 export interface NewsletterSend {
   slug: string
@@ -63,7 +64,7 @@ export async function enqueueNewsletter(
        ), inserted as (
          insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
          select id, 'newsletter', $1, 'queued', $4, $4, $4 from chunk
-         on conflict (subscriber_id, kind, item) do nothing
+         ${ON_CONFLICT_REQUEUE}
          returning 1
        )
        select (select max(id) from chunk) as last, (select count(*) from chunk)::int as seen,

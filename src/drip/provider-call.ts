@@ -23,13 +23,17 @@ export interface ProviderCallDeps {
   rateLimit: number
 }
 
-/** One provider call: a batch call for several emails, a single send for one. */
+/**
+ * One provider call: a batch call for several emails, a single send for one. A retry uses the endpoint
+ * of the first call (`firstSize`), so the provider matches its key even if a member was erased since.
+ */
 async function callProvider(
   mailer: Mailer,
   emails: OutgoingEmail[],
   idempotencyKey: string,
+  firstSize: number | null,
 ): Promise<BatchResult> {
-  if (emails.length > 1) return mailer.sendBatch(emails, { idempotencyKey })
+  if ((firstSize ?? emails.length) > 1) return mailer.sendBatch(emails, { idempotencyKey })
   const result = await mailer.send(emails[0]!, { idempotencyKey })
   return result.ok
     ? { ok: true, items: [{ ok: true, providerId: result.providerId }], rateLimit: result.rateLimit }
@@ -80,8 +84,8 @@ export async function callThroughThrottle(
       })
       return 'stopped'
     }
-    await markAttempted(db, batch.id, deps.clock.now())
-    const result = await callProvider(deps.mailer, emails, batch.idempotency_key)
+    await markAttempted(db, batch.id, deps.clock.now(), emails.length)
+    const result = await callProvider(deps.mailer, emails, batch.idempotency_key, batch.first_size)
     const limit = result.rateLimit?.limit
     if (limit !== undefined && limit > 0 && limit < deps.rateLimit) await lowerRate(db, limit)
     if (!result.ok && result.systemic) {

@@ -3,8 +3,17 @@ import type { Queryable } from '../db/db'
 export type DeliveryKind = 'confirmation' | 'lesson' | 'newsletter'
 
 /**
+ * The conflict clause of every insert into the queue. A row that exists already keeps the unique key
+ * (no second send), except one that never went out (skipped or cancelled): that one is queued again,
+ * so a reader who comes back, or a lesson that returns, is not blocked by an old decision.
+ */
+export const ON_CONFLICT_REQUEUE = `on conflict (subscriber_id, kind, item) do update
+  set status = 'queued', due_at = excluded.due_at, batch_id = null, skip_reason = null, updated_at = excluded.updated_at
+  where deliveries.status in ('skipped', 'cancelled')`
+
+/**
  * Puts one email in the queue. The unique (subscriber, kind, item) key makes a second row for the
- * same email impossible; returns the new row's id, or null if it was already there.
+ * same email impossible; returns the row's id, or null if it was already there (queued or sent).
  */
 export async function enqueueDelivery(
   q: Queryable,
@@ -14,7 +23,7 @@ export async function enqueueDelivery(
   const { rows } = await q.query<{ id: number }>(
     `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
      values ($1, $2, $3, 'queued', $4, $5, $5)
-     on conflict (subscriber_id, kind, item) do nothing
+     ${ON_CONFLICT_REQUEUE}
      returning id`,
     [d.subscriberId, d.kind, d.item, d.dueAt, now],
   )

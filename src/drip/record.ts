@@ -3,7 +3,7 @@ import type { Queryable } from '../db/db'
 import type { Member } from './batches'
 import type { Decision } from './decide'
 import { type LessonRef, lessonDueAt, localDate, nextLesson, type ScheduleSettings } from './plan'
-import { enqueueDelivery } from './queue'
+import { enqueueDelivery, ON_CONFLICT_REQUEUE } from './queue'
 
 /** How a member's email ended: sent (with the provider's id when known) or failed for good. */
 export type Outcome =
@@ -33,7 +33,9 @@ function advanceCourse(
   const lastDay = handled ? handled.day : member.course_last_day
   const lastSentOn = sent ? localDate(now, member.timezone) : member.course_last_sent_on
   const following = nextLesson(lessons, lastDay)
-  if (!following || !member.course_anchor_date) {
+  // Someone who left or paused meanwhile gets their next lesson planned when they come back.
+  const active = member.status === 'confirmed' && !member.course_paused
+  if (!following || !member.course_anchor_date || !active) {
     return { subscriberId: member.subscriber_id, lastDay, lastSentOn, completed: !following, next: null }
   }
   const dueAt = lessonDueAt(
@@ -73,7 +75,7 @@ async function saveAdvances(q: Queryable, advances: Advance[], now: Date): Promi
     `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
      select v.id, 'lesson', v.slug, 'queued', v.due_at, $4, $4
      from unnest($1::bigint[], $2::text[], $3::timestamptz[]) as v(id, slug, due_at)
-     on conflict (subscriber_id, kind, item) do nothing`,
+     ${ON_CONFLICT_REQUEUE}`,
     [next.map((a) => a.subscriberId), next.map((a) => a.next!.slug), next.map((a) => a.next!.dueAt), now],
   )
 }

@@ -127,6 +127,7 @@ export class Sender {
         (await claimNewBatch(db, {
           ...lease,
           now: clock.now(),
+          realNow: realClock.now(),
           limit: settings.batchSize,
           filter: options.filter ?? null,
         }))

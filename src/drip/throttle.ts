@@ -3,8 +3,11 @@ import type { Queryable } from '../db/db'
 /** The send_control row every worker shares. */
 export const THROTTLE_NAME = 'mail'
 
-/** A reservation further ahead than this is stale (e.g. left by `run-due --at` in the future) and ignored. */
-const MAX_AHEAD_MS = 5 * 60 * 1000
+/**
+ * A reservation further ahead than this is stale (a process whose clock was far off) and ignored.
+ * Generous enough for any retry-after a provider asks for.
+ */
+const MAX_AHEAD_MS = 60 * 60 * 1000
 
 /** Sets the configured rate at start-up (undoing earlier downward adaptations). */
 export async function initThrottle(q: Queryable, ratePerSecond: number, now: Date): Promise<void> {

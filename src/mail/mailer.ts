@@ -10,6 +10,8 @@ export interface OutgoingEmail {
   headers: Record<string, string>
   /** Provider tags (ASCII letters, digits, `_`, `-`), echoed back by webhooks. */
   tags: { name: string; value: string }[]
+  /** Stable id of this email in the queue (the delivery id), for transports that deduplicate per email. */
+  ref?: string
 }
 
 /** What the provider said about its rate limit, when it said anything. */

@@ -58,7 +58,12 @@ export function createOutboxMailer(outboxDir: string, clock: Clock): Mailer {
       attempt(async (): Promise<BatchResult> => {
         const items: ItemResult[] = []
         for (const [index, email] of emails.entries()) {
-          items.push({ ok: true, providerId: await deliver(email, `${idempotencyKey}#${index}`) })
+          // Keyed by the email itself, not its position: a retry of a smaller batch must not take over
+          // another member's file (and record that member as sent).
+          items.push({
+            ok: true,
+            providerId: await deliver(email, `${idempotencyKey}#${email.ref ?? index}`),
+          })
         }
         return { ok: true, items }
       }),

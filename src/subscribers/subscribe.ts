@@ -18,6 +18,26 @@ import { checkEmail, cleanName, cleanTimezone } from './validate'
 /** At most one confirmation email per address in this window (someone may submit the form repeatedly). */
 export const CONFIRMATION_INTERVAL_MS = 10 * 60 * 1000
 
+/**
+ * How often an address may be sent a confirmation, by its status. People who left may come back
+ * through the form (the first request after leaving is always answered), but a stranger must not be
+ * able to mail them again and again: then once a day after an unsubscribe, once a month after a
+ * bounce or a complaint (mailbox providers punish that mail).
+ */
+export function confirmationInterval(status: Subscriber['status']): number {
+  const day = 24 * 60 * 60 * 1000
+  if (status === 'complained' || status === 'bounced') return 30 * day
+  if (status === 'unsubscribed') return day
+  return CONFIRMATION_INTERVAL_MS
+}
+
+function confirmationTooSoon(s: Subscriber, now: Date): boolean {
+  const sent = s.confirmation_sent_at
+  if (!sent) return false
+  const askedSinceLeaving = s.status === 'pending' || !s.unsubscribed_at || sent > s.unsubscribed_at
+  return askedSinceLeaving && now.getTime() - sent.getTime() < confirmationInterval(s.status)
+}
+
 export interface SignupInput {
   email?: unknown
   name?: unknown
@@ -98,11 +118,7 @@ export async function subscribe(
       )
       return queueConfirmation(tx, created, now)
     }
-    if (existing.status === 'confirmed') return null
-    const recent =
-      existing.confirmation_sent_at &&
-      now.getTime() - existing.confirmation_sent_at.getTime() < CONFIRMATION_INTERVAL_MS
-    if (recent) return null
+    if (existing.status === 'confirmed' || confirmationTooSoon(existing, now)) return null
     // Not yet confirmed, or left earlier: refresh what they typed and the consent record, then ask again.
     const refreshed = await updateSubscriber(
       tx,
@@ -191,9 +207,7 @@ export async function resendConfirmation(deps: SubscriberDeps, subscriberId: num
   const now = deps.clock.now()
   const id = await deps.db.transaction(async (tx) => {
     const s = await findSubscriberById(tx, subscriberId, true)
-    if (!s || s.status === 'confirmed') return null
-    if (s.confirmation_sent_at && now.getTime() - s.confirmation_sent_at.getTime() < CONFIRMATION_INTERVAL_MS)
-      return null
+    if (!s || s.status === 'confirmed' || confirmationTooSoon(s, now)) return null
     return queueConfirmation(tx, s, now)
   })
   if (id !== null) deps.sendSoon([id])

@@ -21,10 +21,13 @@ export function securityHeaders(): MiddlewareHandler {
   }
 }
 
-/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+/**
+ * The client's address: the socket peer, or, behind a trusted proxy, the last X-Forwarded-For hop
+ * (the one that proxy appended; anything to its left was written by the client and can be forged).
+ */
 export function clientIp(c: Context, trustProxy: boolean): string | null {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim()
     if (forwarded) return forwarded.slice(0, 64)
   }
   try {
@@ -40,6 +43,7 @@ export function clientIp(c: Context, trustProxy: boolean): string | null {
  */
 export class RateLimiter {
   readonly #hits = new Map<string, number[]>()
+  #lastSweep = 0
 
   constructor(
     private readonly limit: number,
@@ -49,6 +53,12 @@ export class RateLimiter {
   /** Counts a hit; returns how long to wait (ms) if over the limit, else 0. */
   hit(key: string, now: number): number {
     const since = now - this.windowMs
+    // Forget idle keys once per window, so many distinct addresses cannot grow the map without bound
+    // nor make every request walk it.
+    if (now - this.#lastSweep >= this.windowMs) {
+      this.#lastSweep = now
+      for (const [k, times] of this.#hits) if ((times.at(-1) ?? 0) <= since) this.#hits.delete(k)
+    }
     const recent = (this.#hits.get(key) ?? []).filter((t) => t > since)
     if (recent.length >= this.limit) {
       this.#hits.set(key, recent)
@@ -56,9 +66,6 @@ export class RateLimiter {
     }
     recent.push(now)
     this.#hits.set(key, recent)
-    if (this.#hits.size > 10_000) {
-      for (const [k, times] of this.#hits) if ((times.at(-1) ?? 0) <= since) this.#hits.delete(k)
-    }
     return 0
   }
 }
