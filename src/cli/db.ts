@@ -1,10 +1,8 @@
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { PGlite } from '@electric-sql/pglite'
 import { acquireDataDirLock } from '../db/data-dir-lock'
 import { migrate } from '../db/migrate'
-import { wrapPglite } from '../db/pglite-adapter'
 import type { CliContext } from './context'
 import { EXIT, UsageError, writeLine } from './io'
 
@@ -45,6 +43,8 @@ export async function dbCommand(args: string[], ctx: CliContext): Promise<number
     return EXIT.failed
   }
   const pgdata = path.join(config.dataDir, 'pgdata')
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { wrapPglite } = await import('../db/pglite-adapter')
   try {
     if (sub === 'dump') {
       if (!existsSync(pgdata)) {

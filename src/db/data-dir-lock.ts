@@ -2,6 +2,9 @@ import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, wr
 import { hostname } from 'node:os'
 import path from 'node:path'
 
+/** The file name `pg` looks for in its `host` folder (PostgreSQL's socket naming). */
+export const SOCKET_FILE = '.s.PGSQL.5432'
+
 /** Who holds an embedded database, as written in DATA_DIR/pglite.lock. */
 export interface LockHolder {
   pid: number

@@ -2,12 +2,16 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Config } from '../config'
 import type { Logger } from '../lib/logger'
-import { acquireDataDirLock, LOCK_HEARTBEAT_MS, type LockHolder, readLockHolder } from './data-dir-lock'
+import {
+  acquireDataDirLock,
+  LOCK_HEARTBEAT_MS,
+  type LockHolder,
+  readLockHolder,
+  SOCKET_FILE,
+} from './data-dir-lock'
 import type { Db } from './db'
 import { migrate } from './migrate'
 import { openPg } from './pg-adapter'
-import { openPglite } from './pglite-adapter'
-import { SOCKET_FILE, servePglite, socketDirFor } from './pglite-serve'
 
 /** Thrown when the embedded database is held by another process that does not share it. */
 export class DataDirBusyError extends Error {
@@ -85,6 +89,9 @@ export async function openDatabase(
   }
   let heartbeat: NodeJS.Timeout | undefined
   try {
+    // Loaded only here: processes on PostgreSQL never pay for the embedded engine's memory.
+    const { openPglite } = await import('./pglite-adapter')
+    const { servePglite, socketDirFor } = await import('./pglite-serve')
     const db = await openPglite({ dataDir: path.join(config.dataDir, 'pgdata') })
     await migrate(db)
     let server: { stop(): Promise<void> } | null = null

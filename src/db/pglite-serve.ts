@@ -4,10 +4,8 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket'
+import { SOCKET_FILE } from './data-dir-lock'
 import type { PgliteDb } from './pglite-adapter'
-
-/** The file name `pg` looks for in its `host` folder. */
-export const SOCKET_FILE = '.s.PGSQL.5432'
 
 const SYNC = 0x53 // 'S': ends an extended-protocol exchange (Parse/Bind/Execute…/Sync)
 const QUERY = 0x51 // 'Q': a simple query is a whole exchange

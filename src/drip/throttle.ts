@@ -18,6 +18,13 @@ export async function initThrottle(q: Queryable, ratePerSecond: number, now: Dat
   )
 }
 
+/**
+ * Requests go out at 95% of the configured rate. The provider counts arrivals in a sliding one-second
+ * window; at exactly the limit, network jitter puts one request too many into some windows, and each
+ * 429 then costs a whole second of waiting (measured: 0.55 of the ideal throughput at 100%, 0.95 at 95%).
+ */
+export const RATE_MARGIN = 0.95
+
 export type SlotResult =
   | { ok: true; waitMs: number }
   | { ok: false; pausedUntil: Date; reason: string | null }
@@ -32,10 +39,10 @@ export async function reserveSlot(q: Queryable, now: Date): Promise<SlotResult> 
     `update send_control
      set next_slot_at = (case when next_slot_at < $2 or next_slot_at > $2 + $3 * interval '1 millisecond'
                               then $2 else next_slot_at end)
-                        + (1000.0 / rate_per_second) * interval '1 millisecond'
+                        + (1000.0 / (rate_per_second * $4)) * interval '1 millisecond'
      where name = $1 and (paused_until is null or paused_until <= $2)
-     returning next_slot_at - (1000.0 / rate_per_second) * interval '1 millisecond' as slot`,
-    [THROTTLE_NAME, now, MAX_AHEAD_MS],
+     returning next_slot_at - (1000.0 / (rate_per_second * $4)) * interval '1 millisecond' as slot`,
+    [THROTTLE_NAME, now, MAX_AHEAD_MS, RATE_MARGIN],
   )
   const slot = rows[0]?.slot
   if (slot) return { ok: true, waitMs: Math.max(0, slot.getTime() - now.getTime()) }

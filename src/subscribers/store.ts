@@ -155,3 +155,42 @@ export async function updateSubscriber(
   if (!rows[0]) throw new Error(`subscriber ${id} vanished during an update`)
   return rows[0]
 }
+
+/**
+ * The common signup in one statement: a new pending subscriber and their confirmation email, queued
+ * together (atomic, no transaction round trips). Returns nothing if the address exists already, so
+ * the caller takes the slower path that looks at the existing row.
+ */
+export async function insertPendingWithConfirmation(
+  q: Queryable,
+  s: NewSubscriber & { newsletterOptIn: boolean; confirmationItem: string },
+  now: Date,
+): Promise<{ subscriberId: number; deliveryId: number } | undefined> {
+  const { rows } = await q.query<{ subscriber_id: number; id: number }>(
+    `with created as (
+       insert into subscribers (email, email_key, name, timezone, status, newsletter_opt_in, consent_at, consent_source,
+         consent_ip, consent_text_version, confirmation_sent_at, created_at, updated_at)
+       values ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $10, $10)
+       on conflict (email_key) do nothing
+       returning id
+     )
+     insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
+     select id, 'confirmation', $11, 'queued', $10, $10, $10 from created
+     returning id, subscriber_id`,
+    [
+      s.email,
+      s.key,
+      s.name,
+      s.timezone,
+      s.newsletterOptIn,
+      s.consentAt,
+      s.consentSource,
+      s.consentIp,
+      s.consentTextVersion,
+      now,
+      s.confirmationItem,
+    ],
+  )
+  const row = rows[0]
+  return row ? { subscriberId: row.subscriber_id, deliveryId: row.id } : undefined
+}

@@ -7,6 +7,7 @@ import type { SubscriberDeps } from './deps'
 import {
   findSubscriberById,
   findSubscriberByKey,
+  insertPendingWithConfirmation,
   insertSubscriber,
   type Subscriber,
   updateSubscriber,
@@ -89,6 +90,33 @@ export async function subscribe(
   const now = deps.clock.now()
   const name = cleanName(input.name)
   const timezone = cleanTimezone(input.timezone)
+  const created = await insertPendingWithConfirmation(
+    deps.db,
+    {
+      email: checked.email,
+      key: checked.key,
+      name,
+      timezone,
+      status: 'pending',
+      consentAt: now,
+      consentSource: context.source,
+      consentIp: context.ip,
+      consentTextVersion: CONSENT_VERSION,
+      confirmedAt: null,
+      newsletterOptIn: wantsNewsletter(input.newsletter),
+      confirmationItem: `confirm-${now.getTime()}`,
+    },
+    now,
+  )
+  if (created) {
+    deps.logger.info(
+      { subscriberId: created.subscriberId, email: maskEmail(checked.email) },
+      'signup: new subscriber',
+    )
+    deps.sendSoon([created.deliveryId])
+    return { ok: true, stored: true }
+  }
+  // The address is known: decide from its state, in a transaction that locks its row.
   const confirmationId = await deps.db.transaction(async (tx) => {
     const existing = await findSubscriberByKey(tx, checked.key, true)
     if (!existing) {
