@@ -8,7 +8,6 @@ import {
   findSubscriberById,
   findSubscriberByKey,
   insertPendingWithConfirmation,
-  insertSubscriber,
   type Subscriber,
   updateSubscriber,
 } from './store'
@@ -119,33 +118,8 @@ export async function subscribe(
   // The address is known: decide from its state, in a transaction that locks its row.
   const confirmationId = await deps.db.transaction(async (tx) => {
     const existing = await findSubscriberByKey(tx, checked.key, true)
-    if (!existing) {
-      const created = await insertSubscriber(
-        tx,
-        {
-          email: checked.email,
-          key: checked.key,
-          name,
-          timezone,
-          status: 'pending',
-          consentAt: now,
-          consentSource: context.source,
-          consentIp: context.ip,
-          consentTextVersion: CONSENT_VERSION,
-          confirmedAt: null,
-        },
-        now,
-      )
-      // A concurrent signup for the same address won the insert: it sends the confirmation.
-      if (!created) return null
-      if (!wantsNewsletter(input.newsletter))
-        await updateSubscriber(tx, created.id, { newsletter_opt_in: false }, now)
-      deps.logger.info(
-        { subscriberId: created.id, email: maskEmail(checked.email) },
-        'signup: new subscriber',
-      )
-      return queueConfirmation(tx, created, now)
-    }
+    // Gone since the insert found it (erased at that very moment): nothing to confirm.
+    if (!existing) return null
     if (existing.status === 'confirmed' || confirmationTooSoon(existing, now)) return null
     // Not yet confirmed, or left earlier: refresh what they typed and the consent record, then ask again.
     const refreshed = await updateSubscriber(

@@ -71,3 +71,30 @@ export async function createTestDb(engine: Engine): Promise<TestDb> {
     },
   }
 }
+
+/**
+ * A fresh, migrated schema on the PostgreSQL server whose URL child processes can use (the schema is
+ * in the connection's search_path), with a Db for the test itself.
+ */
+export async function postgresSchemaForProcesses(): Promise<{ url: string; db: Db; drop(): Promise<void> }> {
+  if (!POSTGRES_URL) throw new Error('PostgreSQL is not available')
+  const schema = `p_${process.pid}_${randomBytes(5).toString('hex')}`
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`create schema "${schema}"`)
+  await admin.end()
+  const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+  const db = openPg({ connectionString: url, max: 5 })
+  await migrate(db)
+  return {
+    url,
+    db,
+    async drop() {
+      await db.close()
+      const client = new pg.Client({ connectionString: POSTGRES_URL! })
+      await client.connect()
+      await client.query(`drop schema if exists "${schema}" cascade`)
+      await client.end()
+    },
+  }
+}

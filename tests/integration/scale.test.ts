@@ -1,10 +1,6 @@
 import path from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config'
-import { openDatabase } from '../../src/db/open'
-import { silentLogger } from '../../src/lib/logger'
-import { POSTGRES_URL } from '../helpers/db'
+import { POSTGRES_URL, postgresSchemaForProcesses } from '../helpers/db'
 import { type FakeResend, startFakeResend } from '../helpers/fake-resend'
 import { FIXTURES } from '../helpers/harness'
 import { freePort, type Spawned, spawnTs, waitForHttp } from '../helpers/process'
@@ -20,18 +16,7 @@ describe.runIf(POSTGRES_URL)('running at scale on PostgreSQL', () => {
   })
 
   it('3 workers and 2 web servers: signups through both servers while workers send, everything exactly once', async () => {
-    const schema = `scale_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
-    const admin = new pg.Client({ connectionString: POSTGRES_URL! })
-    await admin.connect()
-    await admin.query(`create schema ${schema}`)
-    await admin.end()
-    const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
-    const opened = await openDatabase(loadConfig({ DATABASE_URL: url, NODE_ENV: 'test' }), {
-      role: 'test',
-      serve: false,
-      logger: silentLogger,
-    })
-    const db = opened.db
+    const { url, db, drop } = await postgresSchemaForProcesses()
     const processes: Spawned[] = []
     try {
       await seedDueReaders(db, {
@@ -128,11 +113,7 @@ describe.runIf(POSTGRES_URL)('running at scale on PostgreSQL', () => {
       expect(subs[0]!.n).toBe(560)
     } finally {
       for (const p of processes) p.child.kill('SIGKILL')
-      await opened.close()
-      const cleanup = new pg.Client({ connectionString: POSTGRES_URL! })
-      await cleanup.connect()
-      await cleanup.query(`drop schema ${schema} cascade`)
-      await cleanup.end()
+      await drop()
     }
   }, 180_000)
 })

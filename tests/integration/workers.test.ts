@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config'
-import type { Db } from '../../src/db/db'
 import { migrate } from '../../src/db/migrate'
 import { openDatabase } from '../../src/db/open'
 import { silentLogger } from '../../src/lib/logger'
-import { POSTGRES_URL } from '../helpers/db'
+import { POSTGRES_URL, postgresSchemaForProcesses } from '../helpers/db'
 import { type FakeResend, startFakeResend } from '../helpers/fake-resend'
 import { FIXTURES } from '../helpers/harness'
 import { type Spawned, spawnTs } from '../helpers/process'
@@ -64,36 +62,10 @@ afterAll(async () => {
   await fake.close()
 })
 
-/** A fresh schema on the PostgreSQL server, reachable by child processes through its URL. */
-async function postgresSchema(): Promise<{ url: string; db: Db; drop(): Promise<void> }> {
-  const schema = `w_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
-  const admin = new pg.Client({ connectionString: POSTGRES_URL! })
-  await admin.connect()
-  await admin.query(`create schema ${schema}`)
-  await admin.end()
-  const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
-  const opened = await openDatabase(loadConfig({ DATABASE_URL: url, NODE_ENV: 'test' }), {
-    role: 'test',
-    serve: false,
-    logger: silentLogger,
-  })
-  return {
-    url,
-    db: opened.db,
-    async drop() {
-      await opened.close()
-      const client = new pg.Client({ connectionString: POSTGRES_URL! })
-      await client.connect()
-      await client.query(`drop schema ${schema} cascade`)
-      await client.end()
-    },
-  }
-}
-
 describe.runIf(POSTGRES_URL)('several workers on PostgreSQL', () => {
   it('sends every (subscriber, lesson) exactly once with 3 workers and 2,000 due readers', async () => {
     fake.reset()
-    const { url, db, drop } = await postgresSchema()
+    const { url, db, drop } = await postgresSchemaForProcesses()
     const workers: Spawned[] = []
     try {
       await seedDueReaders(db, { count: 2000, item: 'start', dueAt: DUE })
@@ -130,7 +102,7 @@ describe('a worker killed mid-batch', () => {
     async (engine) => {
       fake.reset()
       const dir = mkdtempSync(path.join(tmpdir(), 'course-kill-'))
-      const pgSchema = engine === 'postgres' ? await postgresSchema() : null
+      const pgSchema = engine === 'postgres' ? await postgresSchemaForProcesses() : null
       const dbEnv: Record<string, string> = pgSchema
         ? { DATABASE_URL: pgSchema.url }
         : { DATA_DIR: path.join(dir, 'data') }
