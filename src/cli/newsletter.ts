@@ -157,7 +157,8 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
     const queuing = createProgress({ label: 'queueing', stream: ctx.io.err, total: recipients })
     await enqueueNewsletter(db, slug, now, (_queued, seen) => queuing.update(seen))
     queuing.finish()
-    return sendIssue(ctx, runtime, slug)
+    // Awaited here: the finally below closes the database only once the send is over.
+    return await sendIssue(ctx, runtime, slug)
   } finally {
     await runtime.close()
   }
