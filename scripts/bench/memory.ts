@@ -159,7 +159,7 @@ export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
       value: median(big.map((r) => r.before)) / MB,
       unit: 'MB',
       runs,
-      note: `Node + tsx + the loaded code (React Email, SDK, pg), compiled content, open database$engine === 'pglite' ? ' (PGlite: its whole WASM database lives in this process)' : ''`,
+      note: `Node + tsx + the loaded code (React Email, SDK, pg), compiled content, open database${engine === 'pglite' ? ' (PGlite: its whole WASM database lives in this process)' : ''}`,
     },
     {
       group,
@@ -167,11 +167,11 @@ export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
       value: median(big.map((r) => r.peakHeapTotal)) / MB,
       unit: 'MB',
       runs,
-      note: `external (Buffers): $median(big.map((r) => r.peakExternal / MB)).toFixed(0)MB; the rest of RSS is code, stacks and the tsx loader thread`,
+      note: `external (Buffers): ${median(big.map((r) => r.peakExternal / MB)).toFixed(0)} MB; the rest of RSS is code, stacks and the tsx loader thread`,
     },
     {
       group,
-      figure: `send rate, $count(large)readers (no provider limit)`,
+      figure: `send rate, ${count(large)} readers (no provider limit)`,
       value: median(big.map((r) => r.sent / r.seconds)),
       unit: 'emails/s',
       runs,
