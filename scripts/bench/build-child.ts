@@ -15,6 +15,8 @@ const config = loadConfig(
   },
   root,
 )
+// Spelled out rather than contentSource() from src/runtime: importing the runtime here would load the
+// content code before the timed first import.
 const source = {
   lessonsDir: config.lessonsDir,
   newslettersDir: config.newslettersDir,

@@ -3,18 +3,10 @@ import type { Writable } from 'node:stream'
 import { stringify } from 'csv-stringify/sync'
 import type { Queryable } from '../db/db'
 import { neutralizeFormula } from '../lib/csv-formula'
-import { IMPORT_COLUMNS } from './import-rows'
+import { EXPORT_ONLY_COLUMNS, IMPORT_COLUMNS } from './import-rows'
 
 /** The export's columns: the import's five first, in its order, then what only the database knows. */
-export const EXPORT_COLUMNS = [
-  ...IMPORT_COLUMNS,
-  'status',
-  'consent_at',
-  'consent_text_version',
-  'newsletter_opt_in',
-  'course_paused',
-  'created_at',
-] as const
+export const EXPORT_COLUMNS = [...IMPORT_COLUMNS, ...EXPORT_ONLY_COLUMNS] as const
 
 export const EXPORT_PAGE_SIZE = 1000
 

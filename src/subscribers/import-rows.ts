@@ -7,14 +7,15 @@ export const IMPORT_COLUMNS = ['email', 'name', 'timezone', 'confirmed_at', 'con
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number]
 
 /** Columns only an export has: recognised so the header message can say what to do with such a file. */
-const EXPORT_ONLY_COLUMNS = new Set([
+export const EXPORT_ONLY_COLUMNS = [
   'status',
   'consent_at',
   'consent_text_version',
   'newsletter_opt_in',
   'course_paused',
   'created_at',
-])
+] as const
+const EXPORT_ONLY = new Set<string>(EXPORT_ONLY_COLUMNS)
 
 export const CONSENT_SOURCE_MAX_LENGTH = 200
 
@@ -100,7 +101,7 @@ export function checkHeader(fields: readonly string[]): HeaderCheck {
   }
   if (repeated.length > 0) parts.push(`repeated column(s) ${quoted(repeated)}`)
   let message = `header: ${parts.join('; ')}. Expected exactly ${expected} (in any order).`
-  if (unknown.length > 0 && unknown.every((name) => EXPORT_ONLY_COLUMNS.has(name)))
+  if (unknown.length > 0 && unknown.every((name) => EXPORT_ONLY.has(name)))
     message +=
       ' This looks like an export: keep only those five columns (and leave out people whose status is unsubscribed, bounced or complained, who would otherwise be imported as subscribers).'
   return { ok: false, message }
