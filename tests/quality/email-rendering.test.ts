@@ -1,7 +1,13 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM_PATH, keepOffline, launchChromium } from '../helpers/browser'
-import { type LayoutReport, MEASURE_LAYOUT, PHONE } from '../helpers/email-layout'
+import {
+  type ContrastReport,
+  type LayoutReport,
+  MEASURE_CONTRAST,
+  MEASURE_LAYOUT,
+  PHONE,
+} from '../helpers/email-layout'
 import { loadQualityEmails } from '../helpers/quality-emails'
 
 const emails = await loadQualityEmails()
@@ -46,6 +52,16 @@ if (CHROMIUM_PATH) {
         expect(report.scrollWidth).toBeLessThanOrEqual(report.clientWidth)
         expect(report.smallText).toEqual([])
         // The walk saw the email's text, not an empty document.
+        expect(report.textNodes).toBeGreaterThan(5)
+      })
+
+      // The emails carry no dark styles (inline styles only): dark mode is the mail app darkening them,
+      // so every colour pair must stay readable both as drawn and with its lightness inverted.
+      it(`${name}: every text is readable (WCAG AA) as drawn and in a mail app's dark mode`, async () => {
+        await page.setContent(email.html, { waitUntil: 'load' })
+        const report = (await page.evaluate(MEASURE_CONTRAST)) as ContrastReport
+        expect(report.light).toEqual([])
+        expect(report.inverted).toEqual([])
         expect(report.textNodes).toBeGreaterThan(5)
       })
     }
