@@ -59,13 +59,17 @@ export class RateLimiter {
       this.#lastSweep = now
       for (const [k, times] of this.#hits) if ((times.at(-1) ?? 0) <= since) this.#hits.delete(k)
     }
-    const recent = (this.#hits.get(key) ?? []).filter((t) => t > since)
-    if (recent.length >= this.limit) {
+    let recent = this.#hits.get(key)
+    if (!recent) {
+      recent = []
       this.#hits.set(key, recent)
-      return (recent[0] as number) + this.windowMs - now
     }
+    // The times are in order: drop the expired ones from the front, without walking the rest.
+    let expired = 0
+    while (expired < recent.length && (recent[expired] as number) <= since) expired++
+    if (expired > 0) recent.splice(0, expired)
+    if (recent.length >= this.limit) return (recent[0] as number) + this.windowMs - now
     recent.push(now)
-    this.#hits.set(key, recent)
     return 0
   }
 }

@@ -22,5 +22,10 @@ describe('client addresses and rate limits', () => {
     expect(limiter.hit('a', 2000)).toBe(58_000)
     expect(limiter.hit('b', 2000)).toBe(0)
     expect(limiter.hit('a', 61_000)).toBe(0)
+    // Only the hits older than the window were forgotten: 61,000 still counts.
+    expect(limiter.hit('a', 61_500)).toBe(0)
+    expect(limiter.hit('a', 62_000)).toBe(59_000)
+    expect(limiter.hit('a', 121_000)).toBe(0)
+    expect(limiter.hit('a', 121_400)).toBe(100)
   })
 })
