@@ -25,17 +25,12 @@ export interface LayoutReport {
 }
 
 /**
- * Runs in the page (as source, so that no bundler helper leaks into the browser). Checks every text
- * node that is actually drawn: visible (not display:none, visibility:hidden or transparent, as the
- * hidden preheader is) and with a non-empty box; invisible padding characters are ignored.
+ * Page source of `drawnText()`: every text node that is actually drawn, as `{ text, el }`: visible (not
+ * display:none, visibility:hidden or transparent, as the hidden preheader is) and with a non-empty box;
+ * invisible padding characters are ignored.
  */
-export const MEASURE_LAYOUT = `(() => {
-  const minimum = 14
-  const root = document.documentElement
-  const width = root.clientWidth
-  const describe = (el) => el.tagName.toLowerCase() + (el.getAttribute('class') ? '.' + el.getAttribute('class') : '')
-  const smallText = []
-  let textNodes = 0
+const DRAWN_TEXT = `const drawnText = () => {
+  const found = []
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = (node.textContent || '').replace(/[\\s\\u00a0\\u034f\\u200b-\\u200d\\u2060\\ufeff]/g, '')
@@ -46,7 +41,25 @@ export const MEASURE_LAYOUT = `(() => {
     range.selectNodeContents(node)
     const box = range.getBoundingClientRect()
     if (box.width === 0 || box.height === 0) continue
-    textNodes++
+    found.push({ text, el })
+  }
+  return found
+}`
+
+/**
+ * Runs in the page (as source, so that no bundler helper leaks into the browser). Checks the size of
+ * every drawn text and that nothing passes the right edge.
+ */
+export const MEASURE_LAYOUT = `(() => {
+  ${DRAWN_TEXT}
+  const minimum = 14
+  const root = document.documentElement
+  const width = root.clientWidth
+  const describe = (el) => el.tagName.toLowerCase() + (el.getAttribute('class') ? '.' + el.getAttribute('class') : '')
+  const smallText = []
+  const drawn = drawnText()
+  const textNodes = drawn.length
+  for (const { text, el } of drawn) {
     const fontSize = parseFloat(getComputedStyle(el).fontSize)
     if (fontSize < minimum) smallText.push({ text: text.slice(0, 60), fontSize, element: describe(el) })
   }
@@ -82,6 +95,7 @@ export interface ContrastFinding {
  * saturation kept), which is how apps that darken emails without dark styles treat them.
  */
 export const MEASURE_CONTRAST = `(() => {
+  ${DRAWN_TEXT}
   const parse = (css) => {
     const m = css.match(/rgba?\\(([^)]+)\\)/)
     if (!m) return null
@@ -132,18 +146,9 @@ export const MEASURE_CONTRAST = `(() => {
   const show = ({ r, g, b }) => 'rgb(' + [r, g, b].map(Math.round).join(', ') + ')'
   const light = []
   const inverted = []
-  let textNodes = 0
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const text = (node.textContent || '').replace(/[\\s\\u00a0\\u034f\\u200b-\\u200d\\u2060\\ufeff]/g, '')
-    if (!text) continue
-    const el = node.parentElement
-    if (!el || !el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue
-    const range = document.createRange()
-    range.selectNodeContents(node)
-    const box = range.getBoundingClientRect()
-    if (box.width === 0 || box.height === 0) continue
-    textNodes++
+  const drawn = drawnText()
+  const textNodes = drawn.length
+  for (const { text, el } of drawn) {
     const style = getComputedStyle(el)
     const color = parse(style.color)
     const background = backgroundOf(el)
