@@ -22,7 +22,7 @@ export function createOutboxMailer(outboxDir: string, clock: Clock): Mailer {
     const now = clock.now()
     // The name comes from the key alone: a retry after a crash between the link and the marker
     // collides with the first file instead of adding a second one.
-    const name = `${digest}.course`
+    const name = `${digest}.eml`
     const mime = await buildMime(email, { date: now, messageId: `<${digest}@outbox.course>` })
     const temp = path.join(outboxDir, 'tmp', name)
     writeFileSync(temp, mime)
