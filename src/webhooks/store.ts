@@ -57,7 +57,11 @@ export async function lockUnprocessedEvent(q: Queryable, eventId: string): Promi
   return rows[0]
 }
 
-/** Marks an event processed and keeps what it was matched to. */
+/**
+ * Marks an event processed and keeps what it was matched to. An event that concerns nobody on the list
+ * (a stranger, or someone erased since) keeps only its type, time and email id: its recipient address,
+ * bounce text and clicked link are dropped, since no erasure request could ever find them.
+ */
 export async function markEventProcessed(
   q: Queryable,
   eventId: string,
@@ -65,9 +69,21 @@ export async function markEventProcessed(
   now: Date,
 ): Promise<void> {
   await q.query(
-    `update email_events set delivery_id = $2, subscriber_id = $3, processed_at = $4 where event_id = $1`,
+    `update email_events set delivery_id = $2, subscriber_id = $3, processed_at = $4
+     where event_id = $1`,
     [eventId, match.deliveryId, match.subscriberId, now],
   )
+  if (match.subscriberId === null && match.deliveryId === null) {
+    await q.query(
+      `update email_events set link = null, detail = null,
+         payload = jsonb_strip_nulls(jsonb_build_object(
+           'type', payload->'type',
+           'created_at', payload->'created_at',
+           'data', jsonb_strip_nulls(jsonb_build_object('email_id', payload->'data'->'email_id'))))
+       where event_id = $1`,
+      [eventId],
+    )
+  }
 }
 
 /** Events recorded but not processed yet (a crash between the two), oldest first. */

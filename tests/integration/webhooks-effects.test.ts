@@ -3,6 +3,7 @@ import type { Hono } from 'hono'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/lib/logger'
+import { eraseSubscriber } from '../../src/subscribers/privacy'
 import { createWebApp } from '../../src/web/app'
 import { webhookRoutes } from '../../src/web/routes/webhooks'
 import { createWebhookProcessor, type WebhookProcessor } from '../../src/webhooks/processor'
@@ -264,5 +265,28 @@ describe.each(ENGINES)('webhook event effects (%s)', (engine) => {
     )
     expect(rows).toEqual([{ delivery_id: null, subscriber_id: null }])
     expect((await subscriber(reader)).status).toBe('confirmed')
+    // Nobody could ever ask for it to be erased: the stranger's address is not kept.
+    const kept = await h.db.query<{ payload: unknown; detail: string | null }>(
+      'select payload, detail from email_events where event_id = $1',
+      [id],
+    )
+    expect(JSON.stringify(kept.rows)).not.toContain('stranger@example.net')
+    expect(kept.rows[0]!.payload).toEqual({
+      type: 'email.bounced',
+      created_at: h.clock.now().toISOString(),
+      data: { email_id: 'unknown-id' },
+    })
+  })
+
+  it('keeps no trace of an erased reader when their email reports back later', async () => {
+    await eraseSubscriber(h.db, READER, h.clock.now())
+    const id = await send('email.clicked', lesson, {
+      click: { link: 'https://course.example.org/preferences?token=abc' },
+      bounce: { message: `550 <${READER}> unknown` },
+    })
+    const { rows } = await h.db.query('select * from email_events where event_id = $1', [id])
+    expect(rows).toHaveLength(1)
+    expect(JSON.stringify(rows)).not.toContain(READER)
+    expect(JSON.stringify(rows)).not.toContain('token=abc')
   })
 })
