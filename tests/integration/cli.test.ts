@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createResendMailer } from '../../src/mail/resend-mailer'
 import { runCourse, runCourseOn } from '../helpers/cli'
 import { shortCourse, subscribeAndConfirm } from '../helpers/course'
 import type { Harness } from '../helpers/harness'
 import { REPO_ROOT } from '../helpers/harness'
+import { startFakeResend } from '../helpers/fake-resend'
 import { seedDueReaders } from '../helpers/seed'
 
 describe('the course CLI', () => {
@@ -81,5 +83,32 @@ describe('the course CLI', () => {
       expect.objectContaining({ kind: 'lesson', item: 'start', status: 'sent', n: 3 }),
     )
     expect((await runCourseOn(h, ['run-due', '--at', 'soon'])).code).toBe(2)
+  })
+
+  it('run-due exits 1 when emails fail for good or sending is paused, so scripts notice', async () => {
+    const fake = await startFakeResend()
+    const resend = await shortCourse({
+      engine: 'pglite',
+      start: '2027-03-10T15:00:00Z',
+      mailer: () => createResendMailer({ apiKey: 're_test', baseUrl: fake.url }),
+    })
+    try {
+      const dueAt = new Date('2027-03-10T15:00:00Z')
+      await seedDueReaders(resend.db, { count: 2, item: 'start', dueAt })
+      fake.inject({ fault: { type: 'status', status: 422, message: 'bad request' }, times: 1 })
+      const failed = await runCourseOn(resend, ['run-due', '--at', '2027-03-10T15:30:00Z'])
+      expect(failed.out).toContain('0 sent, 2 failed')
+      expect(failed.code).toBe(1)
+
+      await seedDueReaders(resend.db, { count: 2, item: 'start', dueAt, prefix: 'later' })
+      fake.setQuota('daily')
+      const paused = await runCourseOn(resend, ['run-due', '--at', '2027-03-10T15:31:00Z'])
+      expect(paused.err).toMatch(/sending is paused until \S+: .*daily/)
+      expect(paused.code).toBe(1)
+      expect(fake.sent).toHaveLength(0)
+    } finally {
+      await resend.close()
+      await fake.close()
+    }
   })
 })
