@@ -36,32 +36,31 @@ export interface Member {
 /** Which deliveries a claim may take: all due ones, one newsletter issue's, or exactly these ids. */
 export type ClaimFilter = { kind: DeliveryKind; item: string } | { ids: readonly number[] } | null
 
+/** What `claimNewBatch` needs to know. */
+export interface ClaimOptions {
+  workerId: string
+  /** Scheduling time: what counts as due (`run-due --at` moves it). */
+  now: Date
+  /** Real time, for the lease: another worker must not take the batch over early or late. */
+  realNow?: Date
+  leaseMs: number
+  limit: number
+  filter: ClaimFilter
+}
+
 /**
- * Claims up to `limit` due deliveries into a new batch: the batch row (with a fresh idempotency key
- * and the lease) and the membership are written before any provider call.
- * `for update skip locked` lets any number of workers claim side by side without waiting or
- * overlapping. Returns null when nothing is due.
+ * The one statement `claimNewBatch` runs, with its values (a fresh idempotency key each call).
+ * Exported so the storage tests can EXPLAIN exactly this statement: it must reach due rows through
+ * the partial index `deliveries_due`, never by scanning the whole queue.
  */
-export async function claimNewBatch(
-  db: Queryable,
-  options: {
-    workerId: string
-    /** Scheduling time: what counts as due (`run-due --at` moves it). */
-    now: Date
-    /** Real time, for the lease: another worker must not take the batch over early or late. */
-    realNow?: Date
-    leaseMs: number
-    limit: number
-    filter: ClaimFilter
-  },
-): Promise<Batch | null> {
+export function claimBatchStatement(options: ClaimOptions): { text: string; values: unknown[] } {
   const { workerId, now, leaseMs, limit, filter } = options
   const realNow = options.realNow ?? now
   const where = !filter ? '' : 'ids' in filter ? 'and id = any($7::bigint[])' : 'and kind = $7 and item = $8'
   const extra = !filter ? [] : 'ids' in filter ? [filter.ids] : [filter.kind, filter.item]
   // One statement: the rows, the batch (only if there are rows) and the membership commit together.
-  const { rows } = await db.query<Batch>(
-    `with picked as (
+  return {
+    text: `with picked as (
        select id from deliveries
        where status = 'queued' and due_at <= $1 ${where}
        order by due_at, id
@@ -77,7 +76,7 @@ export async function claimNewBatch(
        returning d.id
      )
      select batch.*, (select count(*) from claimed)::int as members from batch`,
-    [
+    values: [
       now,
       limit,
       `course-${randomUUID()}`,
@@ -86,7 +85,18 @@ export async function claimNewBatch(
       realNow,
       ...extra,
     ],
-  )
+  }
+}
+
+/**
+ * Claims up to `limit` due deliveries into a new batch: the batch row (with a fresh idempotency key
+ * and the lease) and the membership are written before any provider call.
+ * `for update skip locked` lets any number of workers claim side by side without waiting or
+ * overlapping. Returns null when nothing is due.
+ */
+export async function claimNewBatch(db: Queryable, options: ClaimOptions): Promise<Batch | null> {
+  const { text, values } = claimBatchStatement(options)
+  const { rows } = await db.query<Batch>(text, values)
   return rows[0] ?? null
 }
 

@@ -182,43 +182,48 @@ describe('a worker killed mid-batch', () => {
 })
 
 describe('graceful shutdown', () => {
-  it('on SIGTERM stops claiming, finishes the batch in flight, closes the database and exits 0', async () => {
-    fake.reset()
-    const dir = mkdtempSync(path.join(tmpdir(), 'course-term-'))
-    const dbEnv = { DATA_DIR: path.join(dir, 'data') }
-    const config = loadConfig({ ...dbEnv, NODE_ENV: 'test' })
-    try {
-      const seeding = await openDatabase(config, { role: 'test', serve: false, logger: silentLogger })
-      await seedDueReaders(seeding.db, { count: 40, item: 'start', dueAt: DUE })
-      await seeding.close()
-      fake.inject({ fault: { type: 'delay', ms: 2000 }, times: 1 })
-      const worker = spawnTs('src/cli.ts', ['worker'], workerEnv(fake, { ...dbEnv, SEND_BATCH_SIZE: '10' }))
-      await worker.waitFor(/scheduler running/, 60_000)
-      const deadline = Date.now() + 30_000
-      // SIGTERM while the first batch's request is held by the provider (the batch in flight).
-      while (fake.inFlightCount() === 0 && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      expect(fake.inFlightCount()).toBe(1)
-      worker.child.kill('SIGTERM')
-      expect(await worker.exited).toBe(0)
-      expect(worker.output()).toContain('stopped')
-      const check = await openDatabase(config, { role: 'test', serve: false, logger: silentLogger })
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s stops claiming, finishes the batch in flight, closes the database and exits 0',
+    async (signal) => {
+      fake.reset()
+      const dir = mkdtempSync(path.join(tmpdir(), 'course-term-'))
+      const dbEnv = { DATA_DIR: path.join(dir, 'data') }
+      const config = loadConfig({ ...dbEnv, NODE_ENV: 'test' })
       try {
-        const states = await deliveryStates(check.db, 'lesson', 'start')
-        // The batch in flight was finished and recorded; any other claimed batch was handed back
-        // (no worker holds it), so another worker takes it at once. Nothing is lost.
-        expect(states.sent).toBeGreaterThanOrEqual(10)
-        expect((states.sent ?? 0) + (states.queued ?? 0) + (states.claimed ?? 0)).toBe(40)
-        const held = await check.db.query<{ n: number }>(
-          'select count(*)::int as n from send_batches where completed_at is null and locked_by is not null',
-        )
-        expect(held.rows[0]!.n).toBe(0)
-        expect(countsPerAddress(fake).size).toBe(states.sent)
+        const seeding = await openDatabase(config, { role: 'test', serve: false, logger: silentLogger })
+        await seedDueReaders(seeding.db, { count: 40, item: 'start', dueAt: DUE })
+        await seeding.close()
+        fake.inject({ fault: { type: 'delay', ms: 2000 }, times: 1 })
+        const worker = spawnTs('src/cli.ts', ['worker'], workerEnv(fake, { ...dbEnv, SEND_BATCH_SIZE: '10' }))
+        await worker.waitFor(/scheduler running/, 60_000)
+        const deadline = Date.now() + 30_000
+        // The signal comes while the first batch's request is held by the provider (the batch in flight).
+        while (fake.inFlightCount() === 0 && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        expect(fake.inFlightCount()).toBe(1)
+        worker.child.kill(signal)
+        expect(await worker.exited).toBe(0)
+        expect(worker.output()).toContain(signal)
+        expect(worker.output()).toContain('stopped')
+        const check = await openDatabase(config, { role: 'test', serve: false, logger: silentLogger })
+        try {
+          const states = await deliveryStates(check.db, 'lesson', 'start')
+          // The batch in flight was finished and recorded; any other claimed batch was handed back
+          // (no worker holds it), so another worker takes it at once. Nothing is lost.
+          expect(states.sent).toBeGreaterThanOrEqual(10)
+          expect((states.sent ?? 0) + (states.queued ?? 0) + (states.claimed ?? 0)).toBe(40)
+          const held = await check.db.query<{ n: number }>(
+            'select count(*)::int as n from send_batches where completed_at is null and locked_by is not null',
+          )
+          expect(held.rows[0]!.n).toBe(0)
+          expect(countsPerAddress(fake).size).toBe(states.sent)
+        } finally {
+          await check.close()
+        }
       } finally {
-        await check.close()
+        rmSync(dir, { recursive: true, force: true })
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }, 120_000)
+    },
+    120_000,
+  )
 })
