@@ -15,13 +15,19 @@ export interface SchedulerDeps {
 }
 
 /** One tick: start newsletter issues whose time has come, then send what is due within the budget. */
-export async function runTick(deps: Omit<SchedulerDeps, 'tickCron'>): Promise<SendReport> {
+export async function runTick(
+  deps: Omit<SchedulerDeps, 'tickCron'>,
+  options: { onBatch?: (report: SendReport) => void } = {},
+): Promise<SendReport> {
   const { db, sender, clock, logger } = deps
   for (const slug of await takeDueNewsletterSends(db, clock.now())) {
     const { queued } = await enqueueNewsletter(db, slug, clock.now())
     logger.info({ newsletter: slug, queued }, 'newsletter issue queued for its recipients')
   }
-  const report = await sender.run({ budgetMs: deps.tickBudgetMs })
+  const report = await sender.run({
+    budgetMs: deps.tickBudgetMs,
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+  })
   await finishNewsletterSends(db, clock.now())
   if (report.batches > 0 || report.paused) logger.info({ ...report }, 'tick done')
   return report

@@ -74,6 +74,8 @@ describe('the course CLI', () => {
     const due = await runCourseOn(h, ['run-due', '--at', '2027-03-10T15:30:00Z'])
     expect(due.code).toBe(0)
     expect(due.out).toContain('tick at 2027-03-10T15:30:00.000Z: 3 sent, 0 failed')
+    // Progress goes to stderr (a plain line, not a terminal here), so stdout stays the summary alone.
+    expect(due.err).toMatch(/^sending: 3\/3 100% .* in \d+s$/m)
     const status = await runCourseOn(h, ['status'])
     expect(status.out).toMatch(/confirmed\s+active\s+3/)
     expect(status.out).toMatch(/lesson\s+start\s+sent\s+3/)
