@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { renderWebVersion } from '../content/web-version'
-import type { Queryable } from '../db/db'
 import {
+  countNewsletterAudience,
   createNewsletterSend,
   enqueueNewsletter,
   findNewsletterSend,
@@ -87,12 +87,15 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
       return EXIT.ok
     }
 
-    const recipients = await countRecipients(db)
+    // With --resend-to-new, only readers who never got the issue are queued: count those, not everyone.
+    const onlyNew = values['resend-to-new'] === true
+    const audience = await countNewsletterAudience(db, slug)
+    const recipients = onlyNew ? audience.unsent : audience.eligible
     if (values['dry-run']) {
       const existing = await findNewsletterSend(db, slug)
       writeLine(
         out,
-        `"${issue.title}" (${slug}) would go to ${recipients} subscriber(s) now (confirmed, newsletter on).`,
+        `"${issue.title}" (${slug}) would go to ${recipients} subscriber(s) now (confirmed, newsletter on${onlyNew ? ', never got it' : ''}).`,
       )
       if (existing)
         writeLine(
@@ -124,7 +127,7 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
         : `Send "${issue.title}" to ${recipients} subscriber(s) now`
       const answer = await confirmOnTerminal(
         ctx.io,
-        `${verb}${values['resend-to-new'] ? ' (only those who never got it)' : ''}?`,
+        `${verb}${onlyNew ? ' (only those who never got it)' : ''}?`,
       )
       if (answer === null) {
         writeLine(
@@ -154,7 +157,8 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
       `update newsletter_sends set status = 'sending', started_at = coalesce(started_at, $2) where slug = $1`,
       [slug, now],
     )
-    const queuing = createProgress({ label: 'queueing', stream: ctx.io.err, total: recipients })
+    // The enqueue walks the whole audience (`seen`), whoever of it is new.
+    const queuing = createProgress({ label: 'queueing', stream: ctx.io.err, total: audience.eligible })
     await enqueueNewsletter(db, slug, now, (_queued, seen) => queuing.update(seen))
     queuing.finish()
     // Awaited here: the finally below closes the database only once the send is over.
@@ -162,13 +166,6 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
   } finally {
     await runtime.close()
   }
-}
-
-async function countRecipients(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `select count(*)::int as n from subscribers where status = 'confirmed' and newsletter_opt_in`,
-  )
-  return rows[0]?.n ?? 0
 }
 
 /** Sends the issue's queued deliveries with a progress bar, then prints sent / skipped / failed with reasons. */

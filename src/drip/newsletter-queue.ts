@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db'
-import { ON_CONFLICT_REQUEUE } from './queue'
+import { ON_CONFLICT_REQUEUE, REQUEUED_STATES } from './queue'
 
 export interface NewsletterSend {
   slug: string
@@ -41,6 +41,35 @@ export async function reopenNewsletterSend(q: Queryable, slug: string, at: Date)
 }
 
 /**
+ * Who gets an issue: confirmed readers with the newsletter on (columns of `subscribers`). Shared by the
+ * enqueue and by the count shown before it, so the number the CLI announces is the number it queues.
+ */
+const NEWSLETTER_AUDIENCE = `status = 'confirmed' and newsletter_opt_in`
+
+/**
+ * How many readers an enqueue of the issue would reach now. `eligible`: everyone in the audience (what
+ * the enqueue walks through). `unsent`: those it would actually queue, i.e. who have no delivery of the
+ * issue that went out or is on its way; for a repeated send (`--resend-to-new`) that is who gets it.
+ */
+export async function countNewsletterAudience(
+  q: Queryable,
+  slug: string,
+): Promise<{ eligible: number; unsent: number }> {
+  const { rows } = await q.query<{ eligible: number; unsent: number }>(
+    `select count(*)::int as eligible,
+            (count(*) filter (where not exists (
+               select 1 from deliveries d
+               where d.subscriber_id = s.id and d.kind = 'newsletter' and d.item = $1
+                 and d.status not in ${REQUEUED_STATES}
+             )))::int as unsent
+     from subscribers s
+     where ${NEWSLETTER_AUDIENCE}`,
+    [slug],
+  )
+  return rows[0] ?? { eligible: 0, unsent: 0 }
+}
+
+/**
  * Queues the issue for every current recipient, in chunks by subscriber id, so memory stays flat
  * however long the list. Recipients: confirmed and newsletter on. The unique key skips anyone who has
  * (or had) this issue already, which makes a resumed or repeated enqueue add only the rest.
@@ -59,7 +88,7 @@ export async function enqueueNewsletter(
     const { rows } = await db.query<{ last: number | null; seen: number; inserted: number }>(
       `with chunk as (
          select id from subscribers
-         where status = 'confirmed' and newsletter_opt_in and id > $2
+         where ${NEWSLETTER_AUDIENCE} and id > $2
          order by id limit $3
        ), inserted as (
          insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)

@@ -2,6 +2,9 @@ import type { Queryable } from '../db/db'
 
 export type DeliveryKind = 'confirmation' | 'lesson' | 'newsletter'
 
+/** Delivery states that never went out, so they do not stop the same email being queued again (SQL list). */
+export const REQUEUED_STATES = `('skipped', 'cancelled')`
+
 /**
  * The conflict clause of every insert into the queue. A row that exists already keeps the unique key
  * (no second send), except one that never went out (skipped or cancelled): that one is queued again,
@@ -9,7 +12,7 @@ export type DeliveryKind = 'confirmation' | 'lesson' | 'newsletter'
  */
 export const ON_CONFLICT_REQUEUE = `on conflict (subscriber_id, kind, item) do update
   set status = 'queued', due_at = excluded.due_at, batch_id = null, skip_reason = null, updated_at = excluded.updated_at
-  where deliveries.status in ('skipped', 'cancelled')`
+  where deliveries.status in ${REQUEUED_STATES}`
 
 /**
  * Puts one email in the queue. The unique (subscriber, kind, item) key makes a second row for the

@@ -1,7 +1,10 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { shortCourse, subscribeAndConfirm } from '../helpers/course'
-import type { Harness } from '../helpers/harness'
+import { FIXTURES, type Harness } from '../helpers/harness'
 
 describe('the public archive and feed', () => {
   let h: Harness
@@ -58,5 +61,56 @@ describe('the public archive and feed', () => {
     const view = lesson.link('/lessons/')!
     expect(view).toBe('https://course.example.org/lessons/start')
     expect((await get(new URL(view).pathname)).status).toBe(200)
+  })
+})
+
+describe('the archive and feed with several issues', () => {
+  let h: Harness
+  let dir: string
+  beforeAll(async () => {
+    // The shared fixtures (autumn, future) plus two more past issues, in a folder of this test's own.
+    dir = mkdtempSync(path.join(tmpdir(), 'course-archive-'))
+    const newsletters = path.join(dir, 'newsletters')
+    cpSync(path.join(FIXTURES, 'newsletters-short'), newsletters, { recursive: true })
+    const issue = (date: string, slug: string, title: string) =>
+      writeFileSync(
+        path.join(newsletters, `${date}-${slug}.md`),
+        `---\ntitle: "${title}"\nsubject: "${title}"\npreview: "One more issue."\ndate: "${date}"\n---\n\nBody of ${slug}.\n`,
+      )
+    issue('2026-08-15', 'summer', 'Summer issue')
+    issue('2026-11-20', 'winter', 'Winter issue')
+    h = await shortCourse({
+      engine: 'pglite',
+      start: '2026-11-23T12:00:00Z',
+      env: { NEWSLETTERS_DIR: newsletters },
+    })
+  })
+  afterAll(async () => {
+    await h?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const newestFirst = ['winter', 'autumn', 'summer']
+
+  it('/archive lists the published issues newest first', async () => {
+    const page = await (await h.services.web.request('/archive')).text()
+    const listed = [...page.matchAll(/href="\/newsletters\/([^"]+)"/g)].map((m) => m[1])
+    expect(listed).toEqual(newestFirst)
+  })
+
+  it('/feed.xml has its entries newest first, and is as recent as its newest entry', async () => {
+    const xml = await (await h.services.web.request('/feed.xml')).text()
+    expect(XMLValidator.validate(xml)).toBe(true)
+    const feed = new XMLParser({ ignoreAttributes: false }).parse(xml).feed
+    const entries = feed.entry as { title: string; link: { '@_href': string }; published: string }[]
+    expect(entries.map((e) => new URL(e.link['@_href']).pathname)).toEqual(
+      newestFirst.map((slug) => `/newsletters/${slug}`),
+    )
+    expect(entries.map((e) => e.title)).toEqual(['Winter issue', 'Autumn issue', 'Summer issue'])
+    expect(entries.map((e) => e.published)).toEqual([
+      '2026-11-20T00:00:00Z',
+      '2026-11-01T00:00:00Z',
+      '2026-08-15T00:00:00Z',
+    ])
+    expect(feed.updated).toBe('2026-11-20T00:00:00Z')
   })
 })

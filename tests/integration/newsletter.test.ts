@@ -106,9 +106,32 @@ describe.each(ENGINES)('newsletter issues (%s)', (engine) => {
       `insert into subscribers (email, email_key, status, created_at, updated_at) values ('new@example.org', 'new@example.org', 'confirmed', $1, $1)`,
       [new Date(T0)],
     )
+    // Someone whose copy was skipped (they had left by then) and who came back never got it either.
+    await h.db.query(
+      `insert into subscribers (email, email_key, status, created_at, updated_at) values ('back@example.org', 'back@example.org', 'confirmed', $1, $1)`,
+      [new Date(T0)],
+    )
+    await h.db.query(
+      `insert into deliveries (subscriber_id, kind, item, status, skip_reason, due_at, created_at, updated_at)
+       select id, 'newsletter', 'autumn', 'skipped', 'subscriber unsubscribed', $1, $1, $1 from subscribers where email_key = 'back@example.org'`,
+      [new Date(T0)],
+    )
+    // The count announced is who --resend-to-new sends to, not the 34 readers on the list.
+    const dry = await runCourseOn(h, ['newsletter', 'send', 'autumn', '--resend-to-new', '--dry-run'])
+    expect(dry.code).toBe(0)
+    expect(dry.out).toContain('would go to 2 subscriber(s)')
+    const asked = await runCourseOn(h, ['newsletter', 'send', 'autumn', '--resend-to-new'], {
+      tty: true,
+      input: 'no\n',
+    })
+    expect(asked.code).toBe(3)
+    expect(asked.err).toContain('to 2 subscriber(s) now (only those who never got it)?')
     const toNew = await runCourseOn(h, ['newsletter', 'send', 'autumn', '--yes', '--resend-to-new'])
     expect(toNew.code).toBe(0)
-    expect(fake.sent.filter((e) => e.tags.some((t) => t.name === 'newsletter'))).toHaveLength(33)
+    expect(toNew.out).toContain('"autumn": 34 sent, 0 skipped, 0 failed')
+    expect(fake.sent.filter((e) => e.tags.some((t) => t.name === 'newsletter'))).toHaveLength(34)
+    for (const address of ['new@example.org', 'back@example.org'])
+      expect(fake.sent.filter((e) => e.to[0] === address)).toHaveLength(1)
     expect(fake.sent.filter((e) => e.to[0] === 'yes1@example.org')).toHaveLength(1)
   })
 
@@ -219,6 +242,39 @@ describe.each(ENGINES)('newsletter issues (%s)', (engine) => {
 })
 
 describe('a newsletter on a lesson day', () => {
+  it('goes out the same day as the lesson by default (NEWSLETTER_SKIP_COURSE_DAY off)', async () => {
+    const h = await shortCourse({ engine: 'pglite', start: '2027-01-05T09:00:00Z' })
+    try {
+      expect(h.config.schedule.newsletterSkipCourseDay).toBe(false)
+      await h.db.query(
+        `insert into subscribers (email, email_key, status, timezone, course_anchor_date, course_last_day, course_last_sent_on, created_at, updated_at) values
+         ('lessonday@example.org', 'lessonday@example.org', 'confirmed', 'UTC', '2027-01-04', 0, '2027-01-04', $1, $1),
+         ('quiet@example.org', 'quiet@example.org', 'confirmed', 'UTC', null, null, null, $1, $1)`,
+        [new Date('2027-01-04T09:00:00Z')],
+      )
+      await h.db.query(
+        `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
+         select id, 'lesson', 'second', 'queued', '2027-01-05T09:00:00Z', $1, $1 from subscribers where email_key = 'lessonday@example.org'`,
+        [new Date('2027-01-04T09:00:00Z')],
+      )
+      const result = await runCourseOn(h, ['newsletter', 'send', 'autumn', '--yes'])
+      expect(result.code, result.err).toBe(0)
+      await h.tick() // the lesson due now
+      const sentTo = (await h.outbox()).filter((m) => m.subject === 'News for autumn').map((m) => m.to)
+      expect(sentTo.sort()).toEqual(['lessonday@example.org', 'quiet@example.org'])
+      const { rows } = await h.db.query<{ kind: string; status: string; sent_at: Date | null }>(
+        `select d.kind, d.status, d.sent_at from deliveries d join subscribers s on s.id = d.subscriber_id
+         where s.email_key = 'lessonday@example.org' and d.item in ('second', 'autumn') order by d.kind`,
+      )
+      expect(rows.map((row) => [row.kind, row.status, row.sent_at?.toISOString().slice(0, 10)])).toEqual([
+        ['lesson', 'sent', '2027-01-05'],
+        ['newsletter', 'sent', '2027-01-05'],
+      ])
+    } finally {
+      await h.close()
+    }
+  })
+
   it('is held until the next day for readers who get a lesson that day, when NEWSLETTER_SKIP_COURSE_DAY is on', async () => {
     const h = await shortCourse({
       engine: 'pglite',
