@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createToken } from '../../src/subscribers/tokens'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 import { postForm, postJson, subscribeAndConfirm, subscriberRow } from '../helpers/web'
@@ -119,13 +120,70 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
     expect(await h.outbox()).toHaveLength(0)
   })
 
-  it('stores SQL meta-characters verbatim and keeps markup in names as text everywhere', async () => {
+  it('stores SQL meta-characters verbatim and greets with them as text', async () => {
     const name = `Bobby'); DROP TABLE subscribers;-- <script>alert(1)</script>`
     await subscribeAndConfirm(h, 'bobby@example.org', { name })
     expect((await subscriberRow(h, 'bobby@example.org'))?.name).toBe(name)
     const lesson = (await h.outbox()).at(-1)!
     expect(lesson.html).toContain('Hi Bobby&#39;);,')
     expect(lesson.html).not.toContain('<script>alert(1)</script>')
+  })
+
+  // The greeting takes the name's first word, so each name here is one word of markup up to its tag.
+  it.each([
+    ['a script tag', '<script>alert(1)</script>', '&lt;script&gt;alert(1)&lt;/script&gt;'],
+    [
+      'an attribute break-out',
+      '"><img src=x onerror=alert(1)>',
+      '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;',
+    ],
+  ])('keeps %s in a name as text in the emails and on the preferences page', async (_kind, name, escaped) => {
+    const email = 'markup@example.org'
+    const { id } = await subscribeAndConfirm(h, email, { name })
+    expect((await subscriberRow(h, email))?.name).toBe(name)
+    const mine = (await h.outbox()).filter((m) => m.to === email)
+    const confirmation = mine.find((m) => m.subject.includes('Confirm'))!
+    const lesson = mine.find((m) => !m.subject.includes('Confirm'))!
+    expect(lesson).toBeDefined()
+    const greeting = `Hi ${escaped.split(' ')[0]},`
+    for (const message of [confirmation, lesson]) {
+      expect(message.html).toContain(greeting)
+      expect(message.html).not.toContain('<script>alert(1)</script>')
+      expect(message.html).not.toContain('<img src=x')
+    }
+    const preferences = await h.services.web.request(
+      `/preferences?token=${createToken(h.config.secret, 'preferences', id)}`,
+    )
+    const page = await preferences.text()
+    expect(preferences.status).toBe(200)
+    expect(page).toContain(`value="${escaped}"`)
+    expect(page).not.toContain('<script>alert(1)</script>')
+    expect(page).not.toContain('<img src=x')
+  })
+
+  it('records consent at the time of the clock and the address the trusted proxy reports', async () => {
+    const proxied = await createHarness({
+      engine,
+      env: { SUBSCRIBE_RATE_LIMIT: '1000', TRUST_PROXY: 'true' },
+      start: '2027-03-09T10:11:12.345Z',
+    })
+    try {
+      const response = await postForm(
+        proxied,
+        '/subscribe',
+        { email: 'consent@example.org' },
+        // The left entry was written by the client (forgeable); the proxy appended the right one.
+        { 'x-forwarded-for': '198.51.100.9, 203.0.113.7' },
+      )
+      expect(response.status).toBe(303)
+      expect(await subscriberRow(proxied, 'consent@example.org')).toMatchObject({
+        consent_at: new Date('2027-03-09T10:11:12.345Z'),
+        consent_ip: '203.0.113.7',
+        consent_source: 'form:/',
+      })
+    } finally {
+      await proxied.close()
+    }
   })
 
   it('strips line breaks from names so nothing can reach a mail header', async () => {
@@ -160,6 +218,22 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
     const response = await h.services.web.request('/healthz')
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ ok: true })
+  })
+
+  it('answers /healthz with 503 and a body saying not ok when the database fails', async () => {
+    const failing = vi
+      .spyOn(h.services.webDeps.db, 'query')
+      .mockRejectedValue(new Error('connect ECONNREFUSED 127.0.0.1:5432'))
+    try {
+      const response = await h.services.web.request('/healthz')
+      expect(response.status).toBe(503)
+      const body = await response.json()
+      expect(body).toMatchObject({ ok: false })
+      expect(JSON.stringify(body)).not.toContain('ECONNREFUSED')
+    } finally {
+      failing.mockRestore()
+    }
+    expect((await h.services.web.request('/healthz')).status).toBe(200)
   })
 })
 

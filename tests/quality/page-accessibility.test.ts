@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONFIRM_TOKEN_TTL_MS, createToken } from '../../src/subscribers/tokens'
 import { CHROMIUM_PATH, keepOffline, launchChromium, serveApp, type TestServer } from '../helpers/browser'
+import { PHONE } from '../helpers/email-layout'
 import { createHarness, type Harness } from '../helpers/harness'
 import { ARTIFACTS } from '../helpers/quality-emails'
 
@@ -166,6 +167,42 @@ describe('pages everyone can use', () => {
           })
         })
       }
+
+      describe('on a 375 px phone', () => {
+        let context: BrowserContext
+
+        beforeAll(async () => {
+          context = await browser.newContext({ ...PHONE })
+          await keepOffline(context)
+        })
+
+        afterAll(async () => {
+          await context?.close()
+        })
+
+        it('signup: nothing scrolls sideways, and the address field and the button fit the width', async () => {
+          const page = await context.newPage()
+          expect((await page.goto(`${server.url}/`))?.status()).toBe(200)
+          const width = PHONE.viewport.width
+          const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            clientWidth: document.documentElement.clientWidth,
+          }))
+          expect(clientWidth).toBe(width)
+          expect(scrollWidth).toBeLessThanOrEqual(clientWidth)
+          for (const control of [
+            page.getByLabel('Email address'),
+            page.getByRole('button', { name: 'Start the free course' }),
+          ]) {
+            await expect.poll(() => control.isVisible()).toBe(true)
+            const box = (await control.boundingBox())!
+            expect(box.width).toBeGreaterThan(0)
+            expect(box.x).toBeGreaterThanOrEqual(0)
+            expect(box.x + box.width).toBeLessThanOrEqual(width)
+          }
+          await page.close()
+        })
+      })
 
       describe('keyboard only', () => {
         let context: BrowserContext

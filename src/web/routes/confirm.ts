@@ -17,7 +17,7 @@ async function formToken(c: {
 
 /**
  * GET /confirm shows a button and changes nothing (link scanners follow every GET); POST /confirm
- * confirms. An expired link leads to a fresh one.
+ * confirms. A link that cannot confirm answers 400; an expired one gets a page that offers a fresh link.
  */
 export function confirmRoutes(app: Hono, deps: WebDeps): void {
   const site = deps.config.mail.courseName
@@ -27,7 +27,7 @@ export function confirmRoutes(app: Hono, deps: WebDeps): void {
     const check = verifyToken(deps.config.secret, 'confirm', token, deps.clock.now())
     if (!check.ok && check.reason !== 'expired')
       return c.html(messagePage(site, 'Link not valid', INVALID), 400)
-    if (!check.ok) return c.html(expiredPage(site, token as string), 410)
+    if (!check.ok) return c.html(expiredPage(site, token as string), 400)
     return c.html(
       page({
         title: 'Confirm your subscription',
@@ -44,7 +44,7 @@ export function confirmRoutes(app: Hono, deps: WebDeps): void {
   app.post('/confirm', async (c) => {
     const token = await formToken(c)
     const result = await confirmSubscription(deps.subscribers, token)
-    if (!result.ok && result.reason === 'expired') return c.html(expiredPage(site, token as string), 410)
+    if (!result.ok && result.reason === 'expired') return c.html(expiredPage(site, token as string), 400)
     if (!result.ok) return c.html(messagePage(site, 'Link not valid', INVALID), 400)
     return c.html(
       messagePage(
