@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createResendMailer } from '../../src/mail/resend-mailer'
 import { runCourse, runCourseOn } from '../helpers/cli'
 import { shortCourse, subscribeAndConfirm } from '../helpers/course'
+import { startFakeResend } from '../helpers/fake-resend'
 import type { Harness } from '../helpers/harness'
 import { REPO_ROOT } from '../helpers/harness'
-import { startFakeResend } from '../helpers/fake-resend'
 import { seedDueReaders } from '../helpers/seed'
 
 describe('the course CLI', () => {
