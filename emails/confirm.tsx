@@ -1,5 +1,6 @@
-import { Button, Heading, Hr, Link, Section, Text } from 'react-email'
+import { Button, Heading, Hr, Section, Text } from 'react-email'
 import { Layout } from './_components/layout'
+import { EmailLink } from './_components/link'
 import { styles } from './_components/theme'
 
 export interface Props {
@@ -34,9 +35,9 @@ export default function ConfirmEmail(props: Props) {
       </Section>
       <Text style={styles.paragraph}>
         If the button does not work, open this link:{' '}
-        <Link href={confirmUrl} style={styles.link}>
+        <EmailLink href={confirmUrl} style={styles.link}>
           {confirmUrl}
-        </Link>
+        </EmailLink>
       </Text>
       <Text style={styles.paragraph}>
         If you did not ask for this, ignore this email: nothing more will be sent to you. The link expires in

@@ -1,4 +1,5 @@
-import { Hr, Link, Section, Text } from 'react-email'
+import { Hr, Section, Text } from 'react-email'
+import { EmailLink } from './link'
 import { styles } from './theme'
 
 export interface FooterProps {
@@ -38,17 +39,17 @@ export function Footer({
       {disclaimer ? <Text style={styles.footer}>{DISCLAIMER}</Text> : null}
       <Text style={styles.footer}>{reason}</Text>
       <Text style={styles.footer}>
-        <Link href={unsubscribeUrl} style={styles.footerLink}>
+        <EmailLink href={unsubscribeUrl} style={styles.footerLink}>
           Unsubscribe
-        </Link>
+        </EmailLink>
         <TextBreak />
-        <Link href={preferencesUrl} style={styles.footerLink}>
+        <EmailLink href={preferencesUrl} style={styles.footerLink}>
           Email preferences
-        </Link>
+        </EmailLink>
         <TextBreak />
-        <Link href={viewInBrowserUrl} style={styles.footerLink}>
+        <EmailLink href={viewInBrowserUrl} style={styles.footerLink}>
           View in browser
-        </Link>
+        </EmailLink>
       </Text>
       <Text style={styles.footer}>{postalAddress}</Text>
     </Section>

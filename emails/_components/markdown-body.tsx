@@ -1,7 +1,8 @@
 import type { Nodes, RootContent } from 'mdast'
 import type { ReactNode } from 'react'
-import { Heading, Hr, Img, Link, Text } from 'react-email'
+import { Heading, Hr, Img, Text } from 'react-email'
 import { parseMarkdown } from '../../src/content/markdown'
+import { EmailLink } from './link'
 import { styles } from './theme'
 
 function renderChildren(nodes: readonly RootContent[], tight = false): ReactNode[] {
@@ -51,9 +52,9 @@ function renderNode(node: Nodes, key: string, tight: boolean): ReactNode {
       return <br key={key} />
     case 'link':
       return (
-        <Link key={key} href={node.url} style={styles.link}>
+        <EmailLink key={key} href={node.url} style={styles.link}>
           {renderChildren(node.children)}
-        </Link>
+        </EmailLink>
       )
     case 'image':
       return <Img key={key} src={node.url} alt={node.alt ?? ''} style={styles.image} />

@@ -36,7 +36,6 @@ export const styles = {
     padding: '28px 24px',
     // No box-sizing: React Email puts the padding on the inner cell, so it changed nothing, and
     // Outlook, Yahoo and Gmail's mobile web client do not support it (caniemail).
-    borderRadius: '6px',
   },
   brand: {
     fontSize: '14px',
@@ -83,7 +82,6 @@ export const styles = {
     fontWeight: 700,
     lineHeight: '24px',
     padding: '12px 22px',
-    borderRadius: '6px',
     textDecoration: 'none',
     display: 'inline-block',
   },

@@ -25,7 +25,10 @@ describe('the local inbox', () => {
     )
     const html = await h.services.web.request(`/dev/inbox/${id}/html`)
     expect(html.headers.get('content-security-policy')).toContain("default-src 'none'")
-    expect(await html.text()).toContain('Confirm my subscription')
+    const body = await html.text()
+    expect(body).toContain('Confirm my subscription')
+    // Links leave the sandboxed frame for a tab of their own, as in a mail app.
+    expect(body).toMatch(/<head[^>]*><base target="_blank">/)
     expect(await (await h.services.web.request(`/dev/inbox/${id}?view=text`)).text()).toContain('Hi Ina,')
     const headers = await (await h.services.web.request(`/dev/inbox/${id}?view=headers`)).text()
     expect(headers).toContain('Message-ID:')

@@ -20,10 +20,8 @@ const ACCEPTED: Record<string, string> = {
   'display:none': 'only the hidden preheader (React Email <Preview>) uses it; max-height:0 hides it as well',
   opacity: 'only the hidden preheader uses it',
   overflow: 'only the hidden preheader uses it',
-  'target attribute': 'React Email links ask for a new tab; webmail opens links its own way',
-  'text-decoration-line':
-    'React Email <Link> sets it to none before our text-decoration: underline, so links stay underlined either way',
-  'border-radius': 'rounded corners of the card and button; square where unsupported',
+  'target attribute':
+    "React Email <Button> (the confirmation email's button) asks for a new tab; webmail opens links its own way",
   outline:
     'React Email <Img> resets outline to none; Outlook for Windows draws no outline around images anyway',
   'word-break':

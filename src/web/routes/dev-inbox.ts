@@ -16,6 +16,17 @@ interface Entry {
   mtime: number
 }
 
+/**
+ * The message is shown in a sandboxed frame: its links (unsubscribe, preferences, confirm) open in a
+ * tab of their own, as a mail app would open them, instead of inside the frame.
+ */
+function openLinksInNewTab(message: string): string {
+  const base = '<base target="_blank">'
+  return /<head[^>]*>/i.test(message)
+    ? message.replace(/<head[^>]*>/i, (head) => head + base)
+    : base + message
+}
+
 function listMessages(dir: string): Entry[] {
   const entries: Entry[] = []
   for (const sub of ['new', 'cur']) {
@@ -92,7 +103,7 @@ ${rows.length === 0 ? html`<p>No messages yet. <a href="/">Subscribe</a> to see 
     const mail = await simpleParser(readFileSync(entry.file))
     c.header('Content-Security-Policy', EMAIL_CSP)
     c.header('X-Frame-Options', 'SAMEORIGIN')
-    return c.html(typeof mail.html === 'string' ? mail.html : '<p>(no HTML part)</p>')
+    return c.html(typeof mail.html === 'string' ? openLinksInNewTab(mail.html) : '<p>(no HTML part)</p>')
   })
 
   app.get('/dev/inbox/:id', async (c) => {
