@@ -8,6 +8,8 @@ export interface Props {
   siteUrl: string
   firstName: string
   confirmUrl: string
+  /** Opt-out: after it, a new signup of the address gets at most one confirmation a day. */
+  unsubscribeUrl: string
   lessonCount: number
   postalAddress: string
 }
@@ -47,6 +49,14 @@ export default function ConfirmEmail(props: Props) {
       <Text
         style={styles.footer}
       >{`You received this one email because your address was entered at ${siteUrl}.`}</Text>
+      <Text style={styles.footer}>
+        Not you?{' '}
+        <EmailLink href={props.unsubscribeUrl} style={styles.footerLink}>
+          Unsubscribe
+        </EmailLink>
+        : this address then gets nothing more from us unless it is entered on the form again, and even then at
+        most one confirmation a day.
+      </Text>
       <Text style={styles.footer}>{props.postalAddress}</Text>
     </Layout>
   )
@@ -57,6 +67,7 @@ ConfirmEmail.PreviewProps = {
   siteUrl: 'http://localhost:3000',
   firstName: 'Sam',
   confirmUrl: 'http://localhost:3000/confirm?token=preview',
+  unsubscribeUrl: 'http://localhost:3000/unsubscribe?token=preview',
   lessonCount: 7,
   postalAddress: '1 Example Street, Example Town',
 } satisfies Props

@@ -120,6 +120,7 @@ export async function compileConfirmation(site: SiteInfo, lessonCount: number): 
       siteUrl={site.baseUrl}
       firstName={PLACEHOLDERS.firstName}
       confirmUrl={PLACEHOLDERS.confirmUrl}
+      unsubscribeUrl={PLACEHOLDERS.unsubscribeUrl}
       lessonCount={lessonCount}
       postalAddress={site.postalAddress}
     />,

@@ -39,12 +39,9 @@ export function composeEmail(
         ? urls.confirm(baseUrl, createToken(secret, 'confirm', member.subscriber_id, confirmExpiry))
         : '',
   })
-  // Course and newsletter mail carries one-click unsubscribe (RFC 8058); the confirmation email is
-  // transactional: one email, asked for, nothing to unsubscribe from yet.
-  const headers =
-    member.kind === 'confirmation'
-      ? {}
-      : listUnsubscribeHeaders({ url: unsubscribeUrl, from: settings.from, token: unsubscribeToken })
+  // Every email carries one-click unsubscribe (RFC 8058). On the confirmation it lets someone whose
+  // address a stranger typed into the form stop every further confirmation with one click.
+  const headers = listUnsubscribeHeaders({ url: unsubscribeUrl, from: settings.from, token: unsubscribeToken })
   return {
     from: settings.from,
     to: member.email,

@@ -45,6 +45,35 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     expect(await h.outbox()).toHaveLength(before)
   })
 
+  it('lets someone whose address a stranger entered opt out from the confirmation email itself', async () => {
+    const email = 'notme@example.org'
+    await postForm(h, '/subscribe', { email })
+    await h.services.sender.whenIdle()
+    const confirmation = (await h.outbox()).at(-1)!
+    expect(confirmation.subject).toContain('Confirm')
+    const url = /<(https:[^>]+)>/.exec(confirmation.header('List-Unsubscribe')!)![1]!
+    expect(confirmation.html).toContain(url.replaceAll('&', '&amp;'))
+    const response = await h.services.web.request(url.replace('https://course.example.org', ''), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    })
+    expect(response.status).toBe(200)
+    expect((await subscriberRow(h, email))?.status).toBe('unsubscribed')
+    // As the email says: entered again, the address gets at most one confirmation a day.
+    const count = async () => (await h.outbox()).filter((m) => m.to === email).length
+    for (let i = 0; i < 3; i++) {
+      await postForm(h, '/subscribe', { email })
+      await h.services.sender.whenIdle()
+      h.clock.advance(60 * 60 * 1000)
+    }
+    expect(await count()).toBe(2)
+    h.clock.advanceDays(1)
+    await postForm(h, '/subscribe', { email })
+    await h.services.sender.whenIdle()
+    expect(await count()).toBe(3)
+  })
+
   it('only shows choices on GET (link scanners), and acts on the button chosen', async () => {
     const { id } = await subscribeAndConfirm(h, 'choice@example.org')
     const page = await h.services.web.request(`/unsubscribe?token=${token('unsubscribe', id)}`)
