@@ -40,8 +40,12 @@ export function composeEmail(
         : '',
   })
   // Every email carries one-click unsubscribe (RFC 8058). On the confirmation it lets someone whose
-  // address a stranger typed into the form stop every further confirmation with one click.
-  const headers = listUnsubscribeHeaders({ url: unsubscribeUrl, from: settings.from, token: unsubscribeToken })
+  // address a stranger typed into the form opt out at once (later signups of it: one confirmation a day).
+  const headers = listUnsubscribeHeaders({
+    url: unsubscribeUrl,
+    from: settings.from,
+    token: unsubscribeToken,
+  })
   return {
     from: settings.from,
     to: member.email,
