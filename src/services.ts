@@ -57,7 +57,6 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
       leaseMs: config.schedule.leaseMs,
       maxAttempts: config.schedule.maxAttempts,
       batchSize: config.schedule.batchSize,
-      rateLimit: config.resend.rateLimit,
       compose: {
         baseUrl: config.baseUrl,
         from: config.mail.from,

@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import type { BatchResult, Mailer, OutgoingEmail, SendFailure } from '../mail/mailer'
 import { type Batch, markAttempted, releaseBatch } from './batches'
-import { holdSlotsUntil, lowerRate, pauseSending, reserveSlot } from './throttle'
+import { adaptRate, holdSlotsUntil, pauseSending, reserveSlot } from './throttle'
 
 /** 429s waited out in place before the batch is handed back. */
 const MAX_RATE_LIMITED_WAITS = 10
@@ -19,8 +19,6 @@ export interface ProviderCallDeps {
   clock: Clock
   realClock: Clock
   logger: Logger
-  /** The configured rate: the provider's own lower limit replaces it, a higher one never does. */
-  rateLimit: number
 }
 
 /**
@@ -87,7 +85,7 @@ export async function callThroughThrottle(
     await markAttempted(db, batch.id, deps.clock.now(), emails.length)
     const result = await callProvider(deps.mailer, emails, batch.idempotency_key, batch.first_size)
     const limit = result.rateLimit?.limit
-    if (limit !== undefined && limit > 0 && limit < deps.rateLimit) await lowerRate(db, limit)
+    if (limit !== undefined && limit > 0) await adaptRate(db, limit)
     if (!result.ok && result.systemic) {
       await pauseAll(deps, batch, result)
       return 'paused'

@@ -26,7 +26,6 @@ export interface SenderSettings {
   leaseMs: number
   maxAttempts: number
   batchSize: number
-  rateLimit: number
   compose: ComposeSettings
   decide: DecideSettings
 }
@@ -200,7 +199,7 @@ export class Sender {
     }
 
     const result = await callThroughThrottle(
-      { ...this.deps, rateLimit: settings.rateLimit },
+      this.deps,
       this.#abort.signal,
       batch,
       sendable.map((s) => s.email),

@@ -9,11 +9,17 @@ export const THROTTLE_NAME = 'mail'
  */
 const MAX_AHEAD_MS = 60 * 60 * 1000
 
-/** Sets the configured rate at start-up (undoing earlier downward adaptations). */
+/**
+ * Records the configured rate at start-up. A process started with the same setting leaves the rate in
+ * force alone (it may follow a lower provider limit; a read-only CLI command must not undo that); a
+ * new setting replaces it.
+ */
 export async function initThrottle(q: Queryable, ratePerSecond: number, now: Date): Promise<void> {
   await q.query(
-    `insert into send_control (name, next_slot_at, rate_per_second) values ($1, $2, $3)
-     on conflict (name) do update set rate_per_second = excluded.rate_per_second`,
+    `insert into send_control (name, next_slot_at, rate_per_second, configured_rate) values ($1, $2, $3, $3)
+     on conflict (name) do update
+       set rate_per_second = excluded.rate_per_second, configured_rate = excluded.configured_rate
+       where send_control.configured_rate is distinct from excluded.configured_rate`,
     [THROTTLE_NAME, now, ratePerSecond],
   )
 }
@@ -62,12 +68,16 @@ export async function holdSlotsUntil(q: Queryable, until: Date): Promise<void> {
   ])
 }
 
-/** The provider reports a lower limit than configured: adapt downwards (never upwards). */
-export async function lowerRate(q: Queryable, ratePerSecond: number): Promise<void> {
-  await q.query('update send_control set rate_per_second = $2 where name = $1 and rate_per_second > $2', [
-    THROTTLE_NAME,
-    ratePerSecond,
-  ])
+/**
+ * Follows the limit the provider reports (ratelimit-* headers), down or back up, never above the
+ * configured rate. Writes only when the rate changes.
+ */
+export async function adaptRate(q: Queryable, providerLimit: number): Promise<void> {
+  await q.query(
+    `update send_control set rate_per_second = least($2, configured_rate)
+     where name = $1 and rate_per_second is distinct from least($2, configured_rate)`,
+    [THROTTLE_NAME, providerLimit],
+  )
 }
 
 /** Stops all sending until `until` (quota used up, key refused). */

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { initThrottle } from '../../src/drip/throttle'
 import { createResendMailer } from '../../src/mail/resend-mailer'
 import { shortCourse } from '../helpers/course'
 import { ENGINES } from '../helpers/db'
@@ -124,6 +125,29 @@ describe.each(ENGINES)('exactly once through the real Resend SDK, under faults (
     const { rows } = await h.db.query<{ rate_per_second: number }>('select rate_per_second from send_control')
     expect(rows[0]!.rate_per_second).toBe(3)
     await expectExactlyOnce(2)
+  })
+
+  it('keeps the adapted rate across restarts, follows the provider back up to the setting, and applies a new setting', async () => {
+    const rate = async () =>
+      (await h.db.query<{ rate_per_second: number }>('select rate_per_second from send_control')).rows[0]!
+        .rate_per_second
+    fake.setRateLimit(3)
+    await seedDueReaders(h.db, { count: 2, item: 'start', dueAt: T0 })
+    await h.tick()
+    expect(await rate()).toBe(3)
+    // Any process starting with the same setting (a worker, or `course status`) leaves it alone.
+    await initThrottle(h.db, 1000, h.clock.now())
+    expect(await rate()).toBe(3)
+    // The provider allows more again: the rate follows, up to the setting (1000 here) and no further.
+    fake.setRateLimit(20)
+    await seedDueReaders(h.db, { count: 2, item: 'start', dueAt: T0, prefix: 'later' })
+    await h.tick()
+    expect(await rate()).toBe(20)
+    // A process started with a new setting replaces the rate in force.
+    await initThrottle(h.db, 7, h.clock.now())
+    expect(await rate()).toBe(7)
+    await initThrottle(h.db, 7, h.clock.now())
+    expect(await rate()).toBe(7)
   })
 
   it('fails one invalid email for good and sends the rest of its batch', async () => {
