@@ -4,8 +4,11 @@ import type { EmailEvent } from './events'
 
 /** The delivery an event is about (when known) and the person it concerns. */
 export interface EventTarget {
-  /** `sentAt`: when the email went out (or was queued, if the send is not recorded yet). */
-  delivery: { id: number; kind: string; item: string; sentAt: Date } | null
+  /**
+   * `sentAt`: when the email went out (or was queued, if the send is not recorded yet). `inFlight`: the
+   * provider call is made but its outcome not recorded yet (the row is still claimed).
+   */
+  delivery: { id: number; kind: string; item: string; sentAt: Date; inFlight: boolean } | null
   subscriberId: number | null
 }
 
@@ -15,11 +18,12 @@ interface DeliveryRow {
   kind: string
   item: string
   provider_id: string | null
+  status: string
   sent_at: Date
 }
 
 const DELIVERY_COLUMNS =
-  'id, subscriber_id, kind, item, provider_id, coalesce(sent_at, created_at) as sent_at'
+  'id, subscriber_id, kind, item, provider_id, status, coalesce(sent_at, created_at) as sent_at'
 
 const positiveId = (value: string | undefined): number | null =>
   value !== undefined && /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : null
@@ -81,7 +85,13 @@ export async function matchEvent(q: Queryable, event: EmailEvent): Promise<Event
     (await deliveryByTags(q, event.tags, event.emailId))
   if (delivery) {
     return {
-      delivery: { id: delivery.id, kind: delivery.kind, item: delivery.item, sentAt: delivery.sent_at },
+      delivery: {
+        id: delivery.id,
+        kind: delivery.kind,
+        item: delivery.item,
+        sentAt: delivery.sent_at,
+        inFlight: delivery.status === 'claimed',
+      },
       subscriberId: delivery.subscriber_id,
     }
   }

@@ -12,13 +12,22 @@ export interface WebhookProcessorDeps {
   logger: Logger
 }
 
-/** What processing one event did, or null if it was already processed (by us or another process). */
-export type ProcessResult = {
-  type: string
-  deliveryId: number | null
-  subscriberId: number | null
-  effect: Effect
-} | null
+/**
+ * What processing one event did; null if it was already processed (by us or another process);
+ * 'deferred' if it must wait for the send it is about to be recorded (the next sweep takes it).
+ */
+export type ProcessResult =
+  | {
+      type: string
+      deliveryId: number | null
+      subscriberId: number | null
+      effect: Effect
+    }
+  | null
+  | 'deferred'
+
+/** Events that say the provider did not send the email after all. */
+const NOT_SENT_EVENTS: ReadonlySet<string> = new Set(['email.failed', 'email.suppressed'])
 
 /** Events taken per sweep round; a backlog is worked through round after round. */
 const SWEEP_BATCH = 200
@@ -42,6 +51,9 @@ export async function processEvent(deps: WebhookProcessorDeps, eventId: string):
       return { type: row.type, deliveryId: null, subscriberId: null, effect: {} }
     }
     const target = await matchEvent(tx, parsed.event)
+    // "Not sent after all" for an email whose send is not recorded yet: the record would overwrite it.
+    // Left unprocessed, the next sweep applies it once the outcome is written.
+    if (target.delivery?.inFlight && NOT_SENT_EVENTS.has(parsed.event.type)) return 'deferred'
     const effect = await applyEvent(tx, parsed.event, target, row.occurred_at ?? row.received_at, now)
     const match = { deliveryId: target.delivery?.id ?? null, subscriberId: target.subscriberId }
     await markEventProcessed(tx, eventId, match, now)
@@ -103,6 +115,10 @@ export class WebhookProcessor {
   async #process(eventId: string): Promise<boolean> {
     try {
       const result = await processEvent(this.deps, eventId)
+      if (result === 'deferred') {
+        this.deps.logger.info({ eventId }, 'webhook event waits for its send to be recorded')
+        return false
+      }
       if (result?.effect.suppressed)
         this.deps.logger.info(
           { eventId, subscriberId: result.subscriberId, status: result.effect.suppressed },

@@ -211,6 +211,31 @@ describe.each(ENGINES)('webhook event effects (%s)', (engine) => {
     expect((await subscriber(reader)).status).toBe('confirmed')
   })
 
+  it('email.failed for a send not recorded yet waits for the record, then marks it failed', async () => {
+    // The provider answered and reported the failure before our write of the outcome: the row is
+    // still claimed and has no provider id yet, so the event is found by its tags.
+    await h.db.query(`update deliveries set status = 'claimed', provider_id = null where id = $1`, [
+      lesson.id,
+    ])
+    const id = await send('email.failed', null, {
+      failed: { reason: 'reached_daily_quota' },
+      tags: { subscriber: String(reader), delivery: String(lesson.id) },
+    })
+    const unprocessed = async () =>
+      (await h.db.query('select 1 from email_events where event_id = $1 and processed_at is null', [id])).rows
+        .length
+    expect((await delivery(lesson.id)).status).toBe('claimed')
+    expect(await unprocessed()).toBe(1)
+    // The sender records its outcome ("sent"); the next sweep applies the event on top of it.
+    await h.db.query(`update deliveries set status = 'sent' where id = $1`, [lesson.id])
+    expect(await processor.sweep()).toBe(1)
+    expect(await delivery(lesson.id)).toMatchObject({
+      status: 'failed',
+      last_error: 'provider failed: reached_daily_quota',
+    })
+    expect(await unprocessed()).toBe(0)
+  })
+
   it('email.suppressed marks the delivery failed and stops mail to the address', async () => {
     await send('email.suppressed', lesson, {
       suppressed: { type: 'OnAccountSuppressionList', message: 'bounced' },
