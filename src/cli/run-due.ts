@@ -35,7 +35,8 @@ export async function runDueCommand(args: string[], ctx: CliContext): Promise<nu
                 where b.completed_at is null and d.status = 'claimed'))::int as n`,
       [clock.now()],
     )
-    const bar = createProgress({ label: 'sending', stream: ctx.io.err, total: rows[0]?.n ?? 0 })
+    const due = rows[0]?.n ?? 0
+    const bar = createProgress({ label: 'sending', stream: ctx.io.err, total: due })
     const report = await runTick(
       {
         db: database.db,
@@ -47,7 +48,7 @@ export async function runDueCommand(args: string[], ctx: CliContext): Promise<nu
       {
         onBatch: (r) => {
           const done = r.sent + r.failed + r.skipped + r.retrying
-          bar.update(done, Math.max(done, rows[0]?.n ?? 0))
+          bar.update(done, Math.max(done, due))
         },
       },
     )

@@ -68,22 +68,25 @@ export async function markEventProcessed(
   match: { deliveryId: number | null; subscriberId: number | null },
   now: Date,
 ): Promise<void> {
+  // $5: unmatched, so only the type, time and email id are kept.
   await q.query(
-    `update email_events set delivery_id = $2, subscriber_id = $3, processed_at = $4
-     where event_id = $1`,
-    [eventId, match.deliveryId, match.subscriberId, now],
-  )
-  if (match.subscriberId === null && match.deliveryId === null) {
-    await q.query(
-      `update email_events set link = null, detail = null,
-         payload = jsonb_strip_nulls(jsonb_build_object(
+    `update email_events set delivery_id = $2, subscriber_id = $3, processed_at = $4,
+       link = case when $5 then null else link end,
+       detail = case when $5 then null else detail end,
+       payload = case when $5 then jsonb_strip_nulls(jsonb_build_object(
            'type', payload->'type',
            'created_at', payload->'created_at',
            'data', jsonb_strip_nulls(jsonb_build_object('email_id', payload->'data'->'email_id'))))
-       where event_id = $1`,
-      [eventId],
-    )
-  }
+         else payload end
+     where event_id = $1`,
+    [
+      eventId,
+      match.deliveryId,
+      match.subscriberId,
+      now,
+      match.subscriberId === null && match.deliveryId === null,
+    ],
+  )
 }
 
 /** Events recorded but not processed yet (a crash between the two), oldest first. */

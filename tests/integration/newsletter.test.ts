@@ -242,21 +242,27 @@ describe.each(ENGINES)('newsletter issues (%s)', (engine) => {
 })
 
 describe('a newsletter on a lesson day', () => {
+  /** Two readers: one whose second lesson is due on 2027-01-05 09:00 UTC, one with no course. */
+  async function seedLessonDay(h: Harness) {
+    const before = new Date('2027-01-04T09:00:00Z')
+    await h.db.query(
+      `insert into subscribers (email, email_key, status, timezone, course_anchor_date, course_last_day, course_last_sent_on, created_at, updated_at) values
+       ('lessonday@example.org', 'lessonday@example.org', 'confirmed', 'UTC', '2027-01-04', 0, '2027-01-04', $1, $1),
+       ('quiet@example.org', 'quiet@example.org', 'confirmed', 'UTC', null, null, null, $1, $1)`,
+      [before],
+    )
+    await h.db.query(
+      `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
+       select id, 'lesson', 'second', 'queued', '2027-01-05T09:00:00Z', $1, $1 from subscribers where email_key = 'lessonday@example.org'`,
+      [before],
+    )
+  }
+
   it('goes out the same day as the lesson by default (NEWSLETTER_SKIP_COURSE_DAY off)', async () => {
     const h = await shortCourse({ engine: 'pglite', start: '2027-01-05T09:00:00Z' })
     try {
       expect(h.config.schedule.newsletterSkipCourseDay).toBe(false)
-      await h.db.query(
-        `insert into subscribers (email, email_key, status, timezone, course_anchor_date, course_last_day, course_last_sent_on, created_at, updated_at) values
-         ('lessonday@example.org', 'lessonday@example.org', 'confirmed', 'UTC', '2027-01-04', 0, '2027-01-04', $1, $1),
-         ('quiet@example.org', 'quiet@example.org', 'confirmed', 'UTC', null, null, null, $1, $1)`,
-        [new Date('2027-01-04T09:00:00Z')],
-      )
-      await h.db.query(
-        `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-         select id, 'lesson', 'second', 'queued', '2027-01-05T09:00:00Z', $1, $1 from subscribers where email_key = 'lessonday@example.org'`,
-        [new Date('2027-01-04T09:00:00Z')],
-      )
+      await seedLessonDay(h)
       const result = await runCourseOn(h, ['newsletter', 'send', 'autumn', '--yes'])
       expect(result.code, result.err).toBe(0)
       await h.tick() // the lesson due now
@@ -282,17 +288,7 @@ describe('a newsletter on a lesson day', () => {
       env: { NEWSLETTER_SKIP_COURSE_DAY: 'true' },
     })
     try {
-      await h.db.query(
-        `insert into subscribers (email, email_key, status, timezone, course_anchor_date, course_last_day, course_last_sent_on, created_at, updated_at) values
-         ('lessonday@example.org', 'lessonday@example.org', 'confirmed', 'UTC', '2027-01-04', 0, '2027-01-04', $1, $1),
-         ('quiet@example.org', 'quiet@example.org', 'confirmed', 'UTC', null, null, null, $1, $1)`,
-        [new Date('2027-01-04T09:00:00Z')],
-      )
-      await h.db.query(
-        `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-         select id, 'lesson', 'second', 'queued', '2027-01-05T09:00:00Z', $1, $1 from subscribers where email_key = 'lessonday@example.org'`,
-        [new Date('2027-01-04T09:00:00Z')],
-      )
+      await seedLessonDay(h)
       const result = await runCourseOn(h, ['newsletter', 'send', 'autumn', '--yes'])
       expect(result.code, result.err).toBe(0)
       const sentTo = async () =>
