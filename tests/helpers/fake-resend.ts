@@ -1,10 +1,9 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import Ajv2020 from 'ajv/dist/2020.js'
-import { parse as parseYaml } from 'yaml'
+import { sendEmailRequestSchema } from './resend-request-schema'
 
 /** A misbehaviour the fake plays instead of (or around) its normal answer. */
 export type Fault =
@@ -107,6 +106,7 @@ interface EmailRequest {
   bcc?: string | string[]
   attachments?: unknown[]
   scheduled_at?: string
+  topic_id?: string
 }
 
 type Answer = { kind: 'answer'; status: number; json: string; headers?: Record<string, string> }
@@ -128,7 +128,6 @@ interface StoredAnswer {
   answer: Answer
 }
 
-const SPEC_URL = new URL('../shared/resend-openapi.yaml', new URL('../../', import.meta.url))
 const MAX_RECIPIENTS = 50
 const ADDRESS_FIELDS = ['from', 'to', 'cc', 'bcc', 'reply_to'] as const
 const MAX_BATCH = 100
@@ -138,13 +137,13 @@ const BARE_ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/
 const NAMED_ADDRESS = /^[^<>]*<([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)>$/
 const DROP: Outcome = { kind: 'drop' }
 
-let emailValidator: Promise<ValidateFunction<EmailRequest>> | undefined
+let emailValidator: ValidateFunction<EmailRequest> | undefined
 
 /** Starts the fake on 127.0.0.1 with an ephemeral port. */
 export async function startFakeResend(options: FakeResendOptions = {}): Promise<FakeResend> {
   // Compiled once per process: benchmarks start many servers and send hundreds of emails a second.
   emailValidator ??= compileEmailValidator()
-  const state = createState(options, await emailValidator)
+  const state = createState(options, emailValidator)
   const server = createServer((req, res) => {
     handleRequest(state, req, res).catch((error: unknown) => {
       // A bug in the fake must not look like a network fault to the code under test.
@@ -178,56 +177,10 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
 
 // ---------------------------------------------------------------- schema
 
-/** Reads SendEmailRequest from Resend's OpenAPI file and compiles it with the JSON Schema 2020-12 dialect. */
-async function compileEmailValidator(): Promise<ValidateFunction<EmailRequest>> {
-  const spec: unknown = parseYaml(await readFile(SPEC_URL, 'utf8'))
-  const schemas = pick(spec, ['components', 'schemas'])
-  if (!isRecord(schemas)) throw new Error(`${SPEC_URL.pathname}: no components.schemas`)
-  const ajv = new Ajv2020({ strict: false, allErrors: true })
-  // OpenAPI's `format: binary` (attachment content) has no JSON Schema meaning; accept any string.
-  ajv.addFormat('binary', true)
-  return ajv.compile<EmailRequest>(inlineComponentRefs(schemas, 'SendEmailRequest'))
-}
-
-/**
- * Returns the named component with every `#/components/schemas/X` it reaches (transitively) moved into
- * `$defs`, so Ajv can resolve the refs inside one standalone schema (and cycles stay finite).
- */
-function inlineComponentRefs(schemas: Record<string, unknown>, rootName: string): Record<string, unknown> {
-  const defs: Record<string, unknown> = {}
-  const pending = [rootName]
-  const seen = new Set(pending)
-  const rewrite = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(rewrite)
-    if (!isRecord(node)) return node
-    const out: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '$ref' && typeof value === 'string') {
-        const name = componentName(value)
-        if (!seen.has(name)) {
-          seen.add(name)
-          pending.push(name)
-        }
-        out[key] = `#/$defs/${name}`
-      } else {
-        out[key] = rewrite(value)
-      }
-    }
-    return out
-  }
-  for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
-    if (!isRecord(schemas[name])) throw new Error(`OpenAPI: components.schemas.${name} is missing`)
-    defs[name] = rewrite(schemas[name])
-  }
-  const root = defs[rootName] as Record<string, unknown>
-  delete defs[rootName]
-  return { ...root, $defs: defs }
-}
-
-function componentName(ref: string): string {
-  const prefix = '#/components/schemas/'
-  if (!ref.startsWith(prefix)) throw new Error(`OpenAPI: unsupported $ref ${ref}`)
-  return ref.slice(prefix.length)
+/** Compiles our copy of SendEmailRequest (see resend-request-schema.ts) with the JSON Schema 2020-12 dialect. */
+function compileEmailValidator(): ValidateFunction<EmailRequest> {
+  const ajv = new Ajv2020({ allErrors: true })
+  return ajv.compile<EmailRequest>(sendEmailRequestSchema)
 }
 
 // ---------------------------------------------------------------- state
@@ -508,7 +461,7 @@ function checkBatch(validate: ValidateFunction<EmailRequest>, body: unknown, mod
   return { valid, errors }
 }
 
-/** Every problem with one email: the OpenAPI schema first, then rules Resend documents only in prose. */
+/** Every problem with one email: SendEmailRequest first, then rules Resend documents only in prose. */
 function emailProblems(validate: ValidateFunction<EmailRequest>, email: unknown, inBatch: boolean): string[] {
   const problems = validate(email) ? [] : describeAjvErrors(validate.errors ?? [])
   if (!isRecord(email)) return problems
@@ -734,10 +687,6 @@ function countEmails(parsed: ParsedBody): number {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
-}
-
-function pick(value: unknown, path: string[]): unknown {
-  return path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), value)
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
