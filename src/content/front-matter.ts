@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { placeholderMessages } from './markdown'
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 
@@ -9,6 +10,9 @@ const singleLine = (max: number) =>
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
     .refine((value) => !/[\r\n]/.test(value), 'must be a single line')
+    .superRefine((value, ctx) => {
+      for (const { message } of placeholderMessages(value)) ctx.addIssue({ code: 'custom', message })
+    })
 
 const slug = z
   .string({ error: 'expected text' })
@@ -60,4 +64,42 @@ export function slugFromFileName(fileName: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
+}
+
+/** The message for an unknown front-matter key, naming the allowed key it is probably a typo of. */
+export function unknownKeyMessage(key: string, allowed: readonly string[]): string {
+  const list = `(allowed: ${allowed.join(', ')})`
+  const closest = closestKey(key, allowed)
+  return closest ? `unknown key: did you mean "${closest}"? ${list}` : `unknown key ${list}`
+}
+
+/**
+ * The allowed key nearest to `key`, if it is near enough to be a typo: at most 2 edits, and fewer for
+ * short keys (one edit turns any 2-letter word into "day"-like noise).
+ */
+function closestKey(key: string, allowed: readonly string[]): string | undefined {
+  const limit = Math.min(2, Math.ceil(key.length / 3))
+  let best: { key: string; distance: number } | undefined
+  for (const candidate of allowed) {
+    const distance = editDistance(key.toLowerCase(), candidate)
+    if (distance <= limit && (!best || distance < best.distance)) best = { key: candidate, distance }
+  }
+  return best?.key
+}
+
+/** Damerau–Levenshtein distance (optimal string alignment): swapped neighbours count as one typo. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let distance = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        distance = Math.min(distance, rows[i - 2]![j - 2]! + 1)
+      rows[i]![j] = distance
+    }
+  }
+  return rows[a.length]![b.length]!
 }

@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import matter from 'gray-matter'
 import type { z } from 'zod'
-import { lessonFrontMatter, newsletterFrontMatter, slugFromFileName } from './front-matter'
+import { lessonFrontMatter, newsletterFrontMatter, slugFromFileName, unknownKeyMessage } from './front-matter'
 import { parseMarkdown } from './markdown'
 import type { ContentProblem, Lesson, Newsletter } from './types'
+import { explainYamlError } from './yaml-errors'
 
 const refuseCode = () => {
   throw new Error('JavaScript front matter is not allowed (it would run code); use YAML')
@@ -37,13 +38,12 @@ function parseFile(text: string, file: string, problems: ContentProblem[]): Pars
   try {
     parsed = matter(text, { ...MATTER_OPTIONS })
   } catch (error) {
-    const mark = (error as { mark?: { line?: number } }).mark
-    const reason = (error as { reason?: string }).reason ?? (error as Error).message
+    const yaml = explainYamlError(error, text)
     problems.push({
       file,
       field: 'front matter',
-      message: mark ? `not valid YAML: ${reason}` : reason,
-      line: mark?.line === undefined ? undefined : mark.line + 2,
+      message: yaml ? `not valid YAML: ${yaml.message}` : (error as Error).message,
+      line: yaml?.line,
     })
     return null
   }
@@ -69,7 +69,7 @@ function frontMatterProblems(
       return issue.keys.map((key) => ({
         file,
         field: key,
-        message: `unknown key (allowed: ${allowed.join(', ')})`,
+        message: unknownKeyMessage(key, allowed),
         line: parsed.keyLine(key),
       }))
     }
@@ -115,103 +115,111 @@ function displayPath(dir: string, name: string): string {
   return `${path.basename(dir)}/${name}`
 }
 
+/** A file read and checked; `fields` only when the file has no problem of its own. */
+interface CheckedFile<T> {
+  name: string
+  file: string
+  parsed: ParsedFile
+  fields?: T
+}
+
+/** Reads and checks every Markdown file in `dir` against `schema`, adding each problem to `problems`. */
+function checkFiles<S extends z.ZodObject>(
+  dir: string,
+  schema: S,
+  problems: ContentProblem[],
+): CheckedFile<z.output<S>>[] {
+  const allowed = Object.keys(schema.shape)
+  const checked: CheckedFile<z.output<S>>[] = []
+  for (const name of listMarkdownFiles(dir)) {
+    const file = displayPath(dir, name)
+    const parsed = parseFile(readFileSync(path.join(dir, name), 'utf8'), file, problems)
+    if (!parsed) continue
+    const before = problems.length
+    const result = schema.safeParse(parsed.data)
+    if (!result.success) problems.push(...frontMatterProblems(result.error.issues, file, parsed, allowed))
+    problems.push(...bodyProblems(parsed, file))
+    checked.push({ name, file, parsed, fields: problems.length === before ? result.data : undefined })
+  }
+  return checked
+}
+
+/** Where a file stands among the others: its day and slug, each only if it can be read. */
+interface Placement {
+  file: string
+  day?: number
+  slug?: string
+}
+
+/**
+ * A file's day and slug read on their own, so that the checks across files also see files with other
+ * problems and one build lists everything (not the order problems only once the rest is fixed).
+ */
+function placementOf(checked: CheckedFile<unknown>): Placement {
+  const day = lessonFrontMatter.shape.day.safeParse(checked.parsed.data.day)
+  const slug = lessonFrontMatter.shape.slug.safeParse(checked.parsed.data.slug)
+  return {
+    file: checked.file,
+    day: day.success ? day.data : undefined,
+    slug: slug.success ? (slug.data ?? slugFromFileName(checked.name)) : undefined,
+  }
+}
+
 /**
  * Loads and validates every lesson in `dir`, in file-name order. Every problem of every file is
- * collected; a lesson with problems is left out of `lessons`.
+ * collected; a lesson with problems of its own is left out of `lessons` (one only out of order stays
+ * in, with its problem listed: callers use nothing when there are problems).
  */
 export function loadLessons(dir: string): { lessons: Lesson[]; problems: ContentProblem[] } {
   const problems: ContentProblem[] = []
-  const lessons: Lesson[] = []
-  const allowed = Object.keys(lessonFrontMatter.shape)
-  for (const name of listMarkdownFiles(dir)) {
-    const file = displayPath(dir, name)
-    const before = problems.length
-    const parsed = parseFile(readFileSync(path.join(dir, name), 'utf8'), file, problems)
-    if (!parsed) continue
-    const result = lessonFrontMatter.safeParse(parsed.data)
-    if (!result.success) problems.push(...frontMatterProblems(result.error.issues, file, parsed, allowed))
-    problems.push(...bodyProblems(parsed, file))
-    if (!result.success || problems.length > before) continue
-    const { slug, ...fields } = result.data
-    lessons.push({
-      kind: 'lesson',
-      file,
-      slug: slug ?? slugFromFileName(name),
-      ...fields,
-      markdown: parsed.markdown,
-      bodyLine: parsed.bodyLine,
-    })
-  }
-  problems.push(...sequenceProblems(lessons))
+  const checked = checkFiles(dir, lessonFrontMatter, problems)
+  problems.push(...sequenceProblems(checked.map(placementOf)))
+  const lessons = checked.flatMap(({ name, file, parsed, fields }): Lesson[] => {
+    if (!fields) return []
+    const slug = fields.slug ?? slugFromFileName(name)
+    return [{ kind: 'lesson', file, ...fields, slug, markdown: parsed.markdown, bodyLine: parsed.bodyLine }]
+  })
   return { lessons, problems }
 }
 
-/** Across files: slugs and days unique, days strictly increasing in file order. */
-function sequenceProblems(lessons: Lesson[]): ContentProblem[] {
+/** Across files: slugs unique, days unique and strictly increasing in file order. */
+function sequenceProblems(placements: Placement[]): ContentProblem[] {
   const problems: ContentProblem[] = []
   const slugs = new Map<string, string>()
   const days = new Map<number, string>()
-  let previous: Lesson | undefined
-  for (const lesson of lessons) {
-    const sameSlug = slugs.get(lesson.slug)
-    if (sameSlug)
+  let previous: { day: number; file: string } | undefined
+  for (const { file, day, slug } of placements) {
+    const sameSlug = slug === undefined ? undefined : slugs.get(slug)
+    if (sameSlug) problems.push({ file, field: 'slug', message: `"${slug}" is also the slug of ${sameSlug}` })
+    if (slug !== undefined) slugs.set(slug, file)
+    if (day === undefined) continue
+    const sameDay = days.get(day)
+    if (sameDay) problems.push({ file, field: 'day', message: `day ${day} is also the day of ${sameDay}` })
+    else if (previous && day < previous.day) {
       problems.push({
-        file: lesson.file,
-        field: 'slug',
-        message: `"${lesson.slug}" is also the slug of ${sameSlug}`,
-      })
-    const sameDay = days.get(lesson.day)
-    if (sameDay)
-      problems.push({
-        file: lesson.file,
+        file,
         field: 'day',
-        message: `day ${lesson.day} is also the day of ${sameDay}`,
-      })
-    else if (previous && lesson.day < previous.day) {
-      problems.push({
-        file: lesson.file,
-        field: 'day',
-        message: `day ${lesson.day} comes before day ${previous.day} of ${previous.file}: days must increase with the file order`,
+        message: `day ${day} comes before day ${previous.day} of ${previous.file}: days must increase with the file order`,
       })
     }
-    slugs.set(lesson.slug, lesson.file)
-    days.set(lesson.day, lesson.file)
-    previous = lesson
+    days.set(day, file)
+    previous = { day, file }
   }
   return problems
 }
 
-/** Loads and validates every newsletter issue in `dir`. */
+/** Loads and validates every newsletter issue in `dir`; as for lessons, one with problems is left out. */
 export function loadNewsletters(dir: string): { newsletters: Newsletter[]; problems: ContentProblem[] } {
   const problems: ContentProblem[] = []
-  const newsletters: Newsletter[] = []
-  const allowed = Object.keys(newsletterFrontMatter.shape)
-  const slugs = new Map<string, string>()
-  for (const name of listMarkdownFiles(dir)) {
-    const file = displayPath(dir, name)
-    const before = problems.length
-    const parsed = parseFile(readFileSync(path.join(dir, name), 'utf8'), file, problems)
-    if (!parsed) continue
-    const result = newsletterFrontMatter.safeParse(parsed.data)
-    if (!result.success) problems.push(...frontMatterProblems(result.error.issues, file, parsed, allowed))
-    problems.push(...bodyProblems(parsed, file))
-    if (!result.success || problems.length > before) continue
-    const { slug: explicit, ...fields } = result.data
-    const slug = explicit ?? slugFromFileName(name)
-    const same = slugs.get(slug)
-    if (same) {
-      problems.push({ file, field: 'slug', message: `"${slug}" is also the slug of ${same}` })
-      continue
-    }
-    slugs.set(slug, file)
-    newsletters.push({
-      kind: 'newsletter',
-      file,
-      slug,
-      ...fields,
-      markdown: parsed.markdown,
-      bodyLine: parsed.bodyLine,
-    })
-  }
+  const checked = checkFiles(dir, newsletterFrontMatter, problems)
+  // Issues have no day: only their slugs are compared.
+  problems.push(...sequenceProblems(checked.map((file) => ({ ...placementOf(file), day: undefined }))))
+  const newsletters = checked.flatMap(({ name, file, parsed, fields }): Newsletter[] => {
+    if (!fields) return []
+    const slug = fields.slug ?? slugFromFileName(name)
+    return [
+      { kind: 'newsletter', file, ...fields, slug, markdown: parsed.markdown, bodyLine: parsed.bodyLine },
+    ]
+  })
   return { newsletters, problems }
 }

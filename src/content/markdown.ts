@@ -29,6 +29,42 @@ function checkUrl(url: string, what: string): string | null {
   return null
 }
 
+/**
+ * Anything shaped like the placeholders `personalize` fills in per recipient: the known ones and, to be
+ * safe, any `%%UPPER_CASE%%`. Typed into content, one would be replaced with reader data or left as is.
+ */
+const PLACEHOLDER_LIKE = /%%[A-Z][A-Z0-9_]*%%/g
+
+/** One message per placeholder-like token in `text`, with where it starts in `text`. */
+export function placeholderMessages(text: string): { index: number; message: string }[] {
+  return [...text.matchAll(PLACEHOLDER_LIKE)].map((match) => ({
+    index: match.index,
+    message: `"${match[0]}" looks like a template placeholder; it would be replaced with reader data or left as is: remove it`,
+  }))
+}
+
+const lineCount = (node: Nodes) => (node.position ? node.position.end.line - node.position.start.line + 1 : 1)
+
+/** Placeholders in what a node shows or links to. Checked on the parsed text, so `FIRST\_NAME` is caught too. */
+function checkPlaceholders(node: Nodes, line: number, problems: MarkdownProblem[]) {
+  // A fenced code block starts with its fence line, one more than the lines of its text.
+  const fenced = node.type === 'code' && lineCount(node) > node.value.split('\n').length
+  const first = fenced ? line + 1 : line
+  const texts = [
+    'value' in node ? node.value : null,
+    'url' in node ? node.url : null,
+    'title' in node ? node.title : null,
+    'alt' in node ? node.alt : null,
+  ]
+  for (const text of texts) {
+    if (!text) continue
+    for (const { index, message } of placeholderMessages(text)) {
+      // A paragraph's text spans its soft line breaks: count them to name the line the token is on.
+      problems.push({ line: first + (text.slice(0, index).match(/\n/g)?.length ?? 0), message })
+    }
+  }
+}
+
 function checkNode(node: Nodes, problems: MarkdownProblem[]) {
   const line = node.position?.start.line ?? 1
   const unsupported = UNSUPPORTED[node.type]
@@ -36,6 +72,7 @@ function checkNode(node: Nodes, problems: MarkdownProblem[]) {
     problems.push({ line, message: unsupported })
     return
   }
+  checkPlaceholders(node, line, problems)
   if (node.type === 'heading' && node.depth === 1) {
     problems.push({ line, message: 'a "#" heading repeats the title; start body headings at "##"' })
   }

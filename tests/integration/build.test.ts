@@ -72,4 +72,27 @@ describe('npm run build', () => {
     expect(result.err).toMatch(/build failed: \d+ problem/)
     expect(() => readFileSync(path.join(out, 'manifest.json'))).toThrow()
   })
+
+  it('lists day-order problems together with the other problems of the same files, in one run', async () => {
+    const { lessonsDir, newslettersDir, root } = contentDirs({
+      '00-a.md': validLesson(0),
+      '01-b.md': lessonText({ title: 'B', subjct: 'S', preview: 'P', day: 4 }),
+      '02-c.md': lessonText({ title: 'C', subject: 'S', preview: 'P', day: 2 }, 'Hi %%FIRST_NAME%%!\n'),
+      '03-d.md': '---\ntitle: "D"\nsubject: "S\npreview: "P"\nday: 9\n---\n\nBody\n',
+    })
+    const result = await runCourse(
+      ['build', '--out', path.join(root, 'dist')],
+      env({ LESSONS_DIR: lessonsDir, NEWSLETTERS_DIR: newslettersDir }),
+      root,
+    )
+    expect(result.code).toBe(1)
+    expect(result.err.split('\n').filter(Boolean)).toEqual([
+      'lessons/01-b.md: subject: required',
+      'lessons/01-b.md: subjct: unknown key: did you mean "subject"? (allowed: title, subject, preview, day, slug) (line 3)',
+      'lessons/02-c.md: body: "%%FIRST_NAME%%" looks like a template placeholder; it would be replaced with reader data or left as is: remove it (line 8)',
+      'lessons/03-d.md: front matter: not valid YAML: a value is missing its closing quote (") (line 3)',
+      'lessons/02-c.md: day: day 2 comes before day 4 of lessons/01-b.md: days must increase with the file order',
+      'build failed: 5 problem(s)',
+    ])
+  })
 })

@@ -160,6 +160,130 @@ describe('loading lessons', () => {
     expect(problems.filter((p) => p.startsWith('lessons/02-c.md'))).toHaveLength(1)
   })
 
+  it('checks day order and slugs across files that have other problems too, in the same run', () => {
+    const { lessonsDir } = contentDirs({
+      '00-a.md': validLesson(0),
+      '01-b.md': lessonText({ title: 'B', subject: '', preview: 'P', day: 5 }),
+      '02-c.md': lessonText({ title: 'C', subject: 'S', preview: 'P', day: 3 }, 'Hi <b>there</b>\n'),
+      '03-d.md': lessonText({ title: 'D', subject: 'S', preview: 'P', day: 'x', slug: 'a' }),
+      '04-e.md': lessonText({ title: 'E', subject: 'S', preview: 'P', day: 5 }, ''),
+      '05-f.md': '---\ntitle: "F\n---\nBody\n',
+    })
+    const { lessons, problems } = loadLessons(lessonsDir)
+    const messages = problems.map(formatProblem)
+    expect(messages).toContain('lessons/01-b.md: subject: must not be empty (line 3)')
+    expect(messages).toContain(
+      'lessons/02-c.md: day: day 3 comes before day 5 of lessons/01-b.md: days must increase with the file order',
+    )
+    expect(messages).toContain('lessons/03-d.md: slug: "a" is also the slug of lessons/00-a.md')
+    expect(messages).toContain('lessons/04-e.md: day: day 5 is also the day of lessons/01-b.md')
+    // 03-d's day cannot be read, and 05-f's front matter not at all: neither takes part in the day order.
+    expect(messages.filter((m) => m.includes('days must increase'))).toHaveLength(1)
+    expect(lessons.map((lesson) => lesson.file)).toEqual(['lessons/00-a.md'])
+  })
+
+  it.each([
+    ['subjct', 'did you mean "subject"? (allowed: title, subject, preview, day, slug)'],
+    ['Title', 'did you mean "title"? (allowed: title, subject, preview, day, slug)'],
+    ['previwe', 'did you mean "preview"? (allowed: title, subject, preview, day, slug)'],
+    ['days', 'did you mean "day"? (allowed: title, subject, preview, day, slug)'],
+    ['author', '(allowed: title, subject, preview, day, slug)'],
+  ])('suggests the closest known key for the unknown key %s', (key, expected) => {
+    const text = `---\ntitle: "T"\n${key}: "S"\npreview: "P"\nday: 0\n---\nBody\n`
+    const unknown = key === 'author' ? 'unknown key ' : 'unknown key: '
+    expect(problemsOf({ '03-x.md': text })).toContain(
+      `lessons/03-x.md: ${key}: ${unknown}${expected} (line 3)`,
+    )
+  })
+
+  const yaml = (lines: string[]) => `---\n${lines.join('\n')}\n---\n\nBody\n`
+  it.each([
+    [
+      'an unclosed quote on line 3',
+      yaml(['title: "T"', 'subject: "S', 'preview: "P"', 'day: 0']),
+      'a value is missing its closing quote (") (line 3)',
+    ],
+    [
+      'an unclosed quote on line 5',
+      yaml(['title: "T"', 'subject: "S"', 'preview: "P"', "day: '0"]),
+      "a value is missing its closing quote (') (line 5)",
+    ],
+    [
+      'a key given twice',
+      yaml(['title: "T"', 'title: "S"', 'preview: "P"', 'day: 0']),
+      'the same key appears twice (title) (line 3)',
+    ],
+    [
+      'an indented key on line 3',
+      yaml(['title: "T"', '  subject: "S"', 'preview: "P"', 'day: 0']),
+      'bad indentation: every key must start at the beginning of its line (line 3)',
+    ],
+    [
+      'an indented key on line 5',
+      yaml(['title: "T"', 'subject: "S"', 'preview: "P"', ' day: 0']),
+      'bad indentation: every key must start at the beginning of its line (line 5)',
+    ],
+    [
+      'a colon inside an unquoted value',
+      yaml(['title: "T"', 'subject: "S"', 'day: 0', 'preview: Before: what to ask']),
+      'a colon inside a value needs the value in quotes, like subject: "Lesson 4: aftercare" (line 5)',
+    ],
+    [
+      'a missing colon',
+      yaml(['title: "T"', 'subject "S"', 'preview: "P"', 'day: 0']),
+      'a colon is missing: write key: value (line 3)',
+    ],
+    [
+      'text after a closing quote',
+      yaml(['title: "T"', 'subject: "S" and more', 'preview: "P"', 'day: 0']),
+      'there is text after the closing quote: put the whole value in quotes (line 3)',
+    ],
+    [
+      'no space after the colon',
+      yaml(['title: "T"', 'subject: "S"', 'preview: "P"', 'day:0', 'slug:"x"']),
+      'a space is missing after the colon (line 5)',
+    ],
+    [
+      'a value starting with a bracket',
+      yaml(['title: "T"', 'subject: [Draft] S', 'preview: "P"', 'day: 0']),
+      'a value starting with "[" must be in quotes (line 3)',
+    ],
+  ])('explains broken YAML (%s) in plain words, with the line of the file', (_name, text, expected) => {
+    expect(problemsOf({ '00-x.md': text })).toEqual([
+      `lessons/00-x.md: front matter: not valid YAML: ${expected}`,
+    ])
+  })
+
+  it('keeps a quoted value that spans lines apart from a later YAML error', () => {
+    const text = yaml(['title: "A long', '  title"', 'subject "S"', 'preview: "P"', 'day: 0'])
+    expect(problemsOf({ '00-x.md': text })).toEqual([
+      'lessons/00-x.md: front matter: not valid YAML: a colon is missing: write key: value (line 4)',
+    ])
+  })
+
+  const PLACEHOLDER =
+    'looks like a template placeholder; it would be replaced with reader data or left as is: remove it'
+  it('refuses template placeholders typed into the body, with the line of the file', () => {
+    const text = lessonText(
+      { title: 'T', subject: 'S', preview: 'P', day: 0 },
+      'One.\n\nHi %%FIRST\\_NAME%%, see\n[this](https://x.org/%%VIEW_URL%%) and %%MY_TOKEN%%.\n',
+    )
+    // front matter: lines 1-6, blank 7, "One." 8, blank 9, "Hi" 10, link 11
+    expect(problemsOf({ '00-x.md': text })).toEqual([
+      `lessons/00-x.md: body: "%%FIRST_NAME%%" ${PLACEHOLDER} (line 10)`,
+      `lessons/00-x.md: body: "%%VIEW_URL%%" ${PLACEHOLDER} (line 11)`,
+      `lessons/00-x.md: body: "%%MY_TOKEN%%" ${PLACEHOLDER} (line 11)`,
+    ])
+  })
+
+  it('refuses template placeholders in the title, subject and preview', () => {
+    const text = lessonText({ title: 'T', subject: 'Hi %%FIRST_NAME%%', preview: '%%PREVIEW%%', day: 0 })
+    expect(problemsOf({ '00-x.md': text })).toEqual([
+      `lessons/00-x.md: subject: "%%FIRST_NAME%%" ${PLACEHOLDER} (line 3)`,
+      `lessons/00-x.md: preview: "%%PREVIEW%%" ${PLACEHOLDER} (line 4)`,
+    ])
+  })
+
   it('gives independent results for identical files (gray-matter caching is never used)', () => {
     const text = validLesson(0)
     const { lessonsDir } = contentDirs({ '00-a.md': text, '01-b.md': text.replace('day: 0', 'day: 1') })
