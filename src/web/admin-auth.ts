@@ -1,7 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { RateLimiter } from './security'
 
-/** How long a dashboard login lasts. */
-export const ADMIN_SESSION_MS = 12 * 60 * 60 * 1000
+/** Wrong admin tokens per client address in {@link ADMIN_ATTEMPT_WINDOW_MS}: guessing stays slow. */
+export const ADMIN_ATTEMPTS = 10
+export const ADMIN_ATTEMPT_WINDOW_MS = 15 * 60 * 1000
 
 // A fresh key per process: it only serves to give both sides of a comparison the same length.
 const COMPARE_KEY = randomBytes(32)
@@ -23,32 +25,23 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1]
 }
 
-function sessionMac(secret: string, token: string, issuedAt: number): string {
-  return createHmac('sha256', secret).update(`admin-session\n${issuedAt}\n${token}`).digest('base64url')
-}
+/** A presented admin token: right, wrong, or wrong while its address is locked out (wait this long). */
+export type TokenVerdict = { ok: true } | { ok: false; retryAfterMs: number }
+
+/** Judges a token presented from a client address (the rate-limit key) at a time. */
+export type TokenCheck = (presented: string, client: string, now: Date) => TokenVerdict
 
 /**
- * The login cookie's value: when it was issued and an HMAC (keyed with SECRET) of that time and the
- * admin token. The token itself never leaves the server; changing ADMIN_TOKEN or SECRET ends every
- * session, and a copied cookie stops working after {@link ADMIN_SESSION_MS}.
+ * Checks admin tokens from the login form and bearer headers alike, counting wrong ones per client
+ * address in one window (per process, as the signup limit). The token is compared first and the
+ * right one always passes: a lock-out must not let someone sharing the admin's address (a NAT, or
+ * every client behind a proxy without TRUST_PROXY) keep the admin out. Only wrong tokens count, and
+ * only they are answered "wait".
  */
-export function createSessionValue(secret: string, token: string, now: Date): string {
-  const issuedAt = now.getTime()
-  return `${issuedAt}.${sessionMac(secret, token, issuedAt)}`
-}
-
-/** Whether a cookie value is a current session for this token. */
-export function verifySessionValue(
-  secret: string,
-  token: string,
-  value: string | undefined,
-  now: Date,
-): boolean {
-  const match = /^(\d{1,15})\.([A-Za-z0-9_-]{1,100})$/.exec(value ?? '')
-  if (!match) return false
-  const issuedAt = Number(match[1])
-  const age = now.getTime() - issuedAt
-  // A little room for clocks that disagree between web processes.
-  if (age > ADMIN_SESSION_MS || age < -60_000) return false
-  return secretsMatch(match[2]!, sessionMac(secret, token, issuedAt))
+export function adminTokenChecker(expected: string): TokenCheck {
+  const limiter = new RateLimiter(ADMIN_ATTEMPTS, ADMIN_ATTEMPT_WINDOW_MS)
+  return (presented, client, now) => {
+    if (secretsMatch(presented, expected)) return { ok: true }
+    return { ok: false, retryAfterMs: limiter.hit(client, now.getTime()) }
+  }
 }

@@ -33,7 +33,7 @@ const METHODS: Record<string, string> = {
 export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) => void)[] = []): Hono {
   const app = new Hono()
   const site = deps.config.mail.courseName
-  app.use('*', securityHeaders())
+  app.use('*', securityHeaders({ hsts: deps.config.env === 'production' }))
   app.use(
     '*',
     bodyLimit({

@@ -1,24 +1,60 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context, MiddlewareHandler } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
 
-/** Pages: scripts and styles only from this site; nothing may frame them; no referrer (links carry tokens). */
-export const PAGE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+/**
+ * Pages: scripts and styles only from this site; nothing may frame them. Written as directives for
+ * Hono's secure-headers, which joins them into "default-src 'self'; script-src 'self'; …".
+ */
+const PAGE_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:', 'https:'],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  objectSrc: ["'none'"],
+}
 
 /** Email HTML shown on the site: inline styles are how emails are styled; never scripts. */
 export const EMAIL_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 
-/** Security headers on every answer; routes may set their own CSP first. */
-export function securityHeaders(): MiddlewareHandler {
-  return async (c, next) => {
-    await next()
-    if (!c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', PAGE_CSP)
-    c.res.headers.set('X-Content-Type-Options', 'nosniff')
-    c.res.headers.set('Referrer-Policy', 'no-referrer')
-    if (!c.res.headers.has('X-Frame-Options')) c.res.headers.set('X-Frame-Options', 'DENY')
-    c.res.headers.set('Cross-Origin-Opener-Policy', 'same-origin')
-  }
+/** One year, subdomains included (the value the issue asks for; preload would need two years). */
+const HSTS = 'max-age=31536000; includeSubDomains'
+
+/** What {@link securityHeaders} needs from the configuration. */
+export interface SecurityHeaderOptions {
+  /** Send Strict-Transport-Security (production only: it would pin a developer's localhost to https). */
+  hsts: boolean
+}
+
+/**
+ * Security headers on every answer, through Hono's own secure-headers: the page CSP, nosniff,
+ * `Referrer-Policy: no-referrer` (confirmation, unsubscribe and preferences links carry tokens in
+ * their query string, which a Referer would hand to the next site), X-Frame-Options DENY, COOP
+ * same-origin, and HSTS when asked. `overwrite: false` lets a route set its own CSP and
+ * X-Frame-Options first (the email frames). Hono's other defaults (CORP, Origin-Agent-Cluster,
+ * X-XSS-Protection, …) are off: answers carry the same headers as before, so nothing embedding this
+ * site's assets or forms breaks.
+ */
+export function securityHeaders(options: SecurityHeaderOptions): MiddlewareHandler {
+  return secureHeaders({
+    contentSecurityPolicy: PAGE_CSP,
+    xContentTypeOptions: true,
+    referrerPolicy: 'no-referrer',
+    xFrameOptions: 'DENY',
+    crossOriginOpenerPolicy: 'same-origin',
+    strictTransportSecurity: options.hsts ? HSTS : false,
+    crossOriginResourcePolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+    overwrite: false,
+  })
 }
 
 /**

@@ -1,27 +1,26 @@
-import type { Context, Hono } from 'hono'
+import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
 import { tableToCsv } from '../../stats/csv'
 import { dashboardBody } from '../../stats/dashboard'
 import { DEFAULT_DAYS, MAX_DAYS, readStats } from '../../stats/report'
 import { isStatsTable, STATS_TABLES, statsTable } from '../../stats/tables'
+import { adminTokenChecker, bearerToken } from '../admin-auth'
 import {
   ADMIN_SESSION_MS,
-  bearerToken,
-  createSessionValue,
-  secretsMatch,
-  verifySessionValue,
-} from '../admin-auth'
+  adminTokenTag,
+  endAdminSession,
+  openAdminSession,
+  touchAdminSession,
+} from '../admin-sessions'
 import type { WebDeps } from '../deps'
 import { html } from '../html'
 import { messagePage, page } from '../layout'
-import { clientIp, RateLimiter } from '../security'
+import { clientIp } from '../security'
 
-/** The login cookie. Path=/admin keeps it off every other request. */
+/** The login cookie: a random session id. Path=/admin keeps it off every other request. */
 export const ADMIN_COOKIE = 'course_admin'
-
-/** Login attempts per client address in {@link LOGIN_WINDOW_MS}: guessing stays slow. */
-const LOGIN_ATTEMPTS = 10
-const LOGIN_WINDOW_MS = 15 * 60 * 1000
 
 function loginPage(site: string, error?: string): string {
   return page({
@@ -45,18 +44,44 @@ const privateAnswer = (c: Context) => {
 
 const wantsPage = (c: Context) => (c.req.header('accept') ?? '').includes('text/html')
 
+const retryAfter = (c: Context, ms: number) => c.header('Retry-After', String(Math.ceil(ms / 1000)))
+
+/**
+ * Refuses form posts from other sites (CSRF), with Hono's csrf middleware. This site sends
+ * `Referrer-Policy: no-referrer`, under which Chromium sends `Origin: null` on every form post, so
+ * the Origin alone cannot tell our pages from others; `Sec-Fetch-Site: same-origin` can, and
+ * Chromium sends it wherever the page is a secure context (https, and http on localhost or
+ * 127.0.0.1; on plain http at any other address it sends neither, and the post is refused with
+ * advice). Only same-origin passes: `same-site` would let a sibling subdomain, which the
+ * SameSite=Strict cookie does not keep out, post here. A real Origin (clients without Sec-Fetch-Site)
+ * passes when it is BASE_URL's or the address the request was sent to.
+ */
+function sameOriginPosts(site: string, baseUrl: string): MiddlewareHandler {
+  const ownOrigin = new URL(baseUrl).origin
+  const check = csrf({ origin: (origin, c) => origin === ownOrigin || origin === new URL(c.req.url).origin })
+  return async (c, next) => {
+    try {
+      return await check(c, next)
+    } catch (error) {
+      // Only csrf's own refusal arrives here: Hono turns a later handler's error into its answer.
+      if (!(error instanceof HTTPException) || error.status !== 403) throw error
+      privateAnswer(c)
+      const why =
+        'Your browser did not show that this form came from this site. Open the dashboard at its https address (or at localhost) and try again.'
+      return c.html(messagePage(site, 'Not allowed', why), 403)
+    }
+  }
+}
+
 /**
  * /admin: the dashboard, `/admin/stats.csv?table=…` and `/admin/stats.json`, behind ADMIN_TOKEN sent
- * as a bearer token or through the login form, which sets an HttpOnly, SameSite=Strict cookie holding
- * an HMAC of the token (never the token). Without ADMIN_TOKEN the dashboard is switched off.
- * Login and logout are POSTs accepted only from this site's own pages (Origin check, CSRF).
+ * as a bearer token or through the login form. The form opens a session kept in the database (see
+ * admin-sessions.ts) and sets an HttpOnly, SameSite=Strict cookie holding only its random id, so
+ * logging out ends it in every web process. Without ADMIN_TOKEN the dashboard is switched off.
  */
 export function adminRoutes(app: Hono, deps: WebDeps): void {
   const site = deps.config.mail.courseName
   const token = deps.config.adminToken
-  const origin = new URL(deps.config.baseUrl).origin
-  const secure = deps.config.baseUrl.startsWith('https://')
-  const limiter = new RateLimiter(LOGIN_ATTEMPTS, LOGIN_WINDOW_MS)
 
   if (!token) {
     const disabled = (c: Context) => {
@@ -71,47 +96,59 @@ export function adminRoutes(app: Hono, deps: WebDeps): void {
     return
   }
 
-  const authorized = (c: Context): boolean => {
-    const bearer = bearerToken(c.req.header('authorization'))
-    if (bearer !== undefined) return secretsMatch(bearer, token)
-    return verifySessionValue(deps.config.secret, token, getCookie(c, ADMIN_COOKIE), deps.clock.now())
-  }
+  const cookie = {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: deps.config.baseUrl.startsWith('https://'),
+    path: '/admin',
+  } as const
+  const tokenTag = adminTokenTag(deps.config.secret, token)
+  const checkToken = adminTokenChecker(token)
+  const client = (c: Context) => clientIp(c, deps.config.web.trustProxy)
+
   const denied = (c: Context) => {
-    privateAnswer(c)
     if (c.req.header('authorization') !== undefined || !wantsPage(c)) {
       c.header('WWW-Authenticate', 'Bearer realm="admin"')
       return c.json({ error: 'Missing or wrong admin token.' }, 401)
     }
     return c.html(loginPage(site), 401)
   }
-  // Browsers send Origin with every form POST; Sec-Fetch-Site covers the odd one that does not.
-  const fromOurPages = (c: Context) => {
-    const sent = c.req.header('origin')
-    return sent !== undefined ? sent === origin : c.req.header('sec-fetch-site') === 'same-origin'
+
+  /** Every /admin route but the login form: a right bearer token or a live session. */
+  const requireAdmin: MiddlewareHandler = async (c, next) => {
+    if (c.req.path === '/admin/login') return next()
+    privateAnswer(c)
+    const now = deps.clock.now()
+    const bearer = bearerToken(c.req.header('authorization'))
+    if (bearer !== undefined) {
+      const verdict = checkToken(bearer, client(c) ?? 'unknown', now)
+      if (verdict.ok) return next()
+      if (verdict.retryAfterMs === 0) return denied(c)
+      retryAfter(c, verdict.retryAfterMs)
+      return c.json({ error: 'Too many wrong admin tokens. Please wait a few minutes.' }, 429)
+    }
+    if (await touchAdminSession(deps.db, getCookie(c, ADMIN_COOKIE), tokenTag, now)) return next()
+    return denied(c)
   }
+
+  const sameOrigin = sameOriginPosts(site, deps.config.baseUrl)
+  app.use('/admin/login', sameOrigin)
+  app.use('/admin/logout', sameOrigin)
+  app.use('/admin/*', requireAdmin) // matches /admin itself too
+
   const days = (c: Context) => {
     const value = Number(c.req.query('days'))
     return Number.isInteger(value) && value >= 1 && value <= MAX_DAYS ? value : DEFAULT_DAYS
   }
   const report = (c: Context) => readStats(deps.db, deps.content(), deps.clock.now(), { days: days(c) })
 
-  app.get('/admin', async (c) => {
-    if (!authorized(c)) return denied(c)
-    privateAnswer(c)
-    return c.html(
-      page({ title: 'Dashboard', siteName: site, wide: true, body: dashboardBody(await report(c)) }),
-    )
-  })
+  app.get('/admin', async (c) =>
+    c.html(page({ title: 'Dashboard', siteName: site, wide: true, body: dashboardBody(await report(c)) })),
+  )
 
-  app.get('/admin/stats.json', async (c) => {
-    if (!authorized(c)) return denied(c)
-    privateAnswer(c)
-    return c.json(await report(c))
-  })
+  app.get('/admin/stats.json', async (c) => c.json(await report(c)))
 
   app.get('/admin/stats.csv', async (c) => {
-    if (!authorized(c)) return denied(c)
-    privateAnswer(c)
     const name = c.req.query('table')
     if (!isStatsTable(name))
       return c.json({ error: `Unknown table; choose one of: ${STATS_TABLES.join(', ')}.` }, 400)
@@ -124,33 +161,26 @@ export function adminRoutes(app: Hono, deps: WebDeps): void {
 
   app.post('/admin/login', async (c) => {
     privateAnswer(c)
-    if (!fromOurPages(c)) return c.html(messagePage(site, 'Not allowed', 'Log in from the login page.'), 403)
-    const now = deps.clock.now()
-    const wait = limiter.hit(clientIp(c, deps.config.web.trustProxy) ?? 'unknown', now.getTime())
-    if (wait > 0) {
-      c.header('Retry-After', String(Math.ceil(wait / 1000)))
-      return c.html(loginPage(site, 'Too many attempts. Please wait a few minutes.'), 429)
-    }
     const body = await c.req.parseBody()
     const presented = typeof body.token === 'string' ? body.token.trim() : ''
-    if (!secretsMatch(presented, token)) {
-      deps.logger.warn({ ip: clientIp(c, deps.config.web.trustProxy) }, 'admin login refused')
+    const now = deps.clock.now()
+    const verdict = checkToken(presented, client(c) ?? 'unknown', now)
+    if (!verdict.ok && verdict.retryAfterMs > 0) {
+      retryAfter(c, verdict.retryAfterMs)
+      return c.html(loginPage(site, 'Too many attempts. Please wait a few minutes.'), 429)
+    }
+    if (!verdict.ok) {
+      deps.logger.warn({ ip: client(c) }, 'admin login refused')
       return c.html(loginPage(site, 'That token is not right.'), 401)
     }
-    setCookie(c, ADMIN_COOKIE, createSessionValue(deps.config.secret, token, now), {
-      httpOnly: true,
-      sameSite: 'Strict',
-      secure,
-      path: '/admin',
-      maxAge: ADMIN_SESSION_MS / 1000,
-    })
+    const id = await openAdminSession(deps.db, { tokenTag, now, ip: client(c) })
+    setCookie(c, ADMIN_COOKIE, id, { ...cookie, maxAge: ADMIN_SESSION_MS / 1000 })
     return c.redirect('/admin', 303)
   })
 
-  app.post('/admin/logout', (c) => {
-    privateAnswer(c)
-    if (!fromOurPages(c)) return c.html(messagePage(site, 'Not allowed', 'Log out from the dashboard.'), 403)
-    deleteCookie(c, ADMIN_COOKIE, { path: '/admin', secure, httpOnly: true, sameSite: 'Strict' })
+  app.post('/admin/logout', async (c) => {
+    await endAdminSession(deps.db, getCookie(c, ADMIN_COOKIE), deps.clock.now())
+    deleteCookie(c, ADMIN_COOKIE, cookie)
     return c.redirect('/admin', 303)
   })
 }
