@@ -1,6 +1,7 @@
 import { ConfigError } from '../config'
 import { ContentError } from '../content/catalog'
 import { formatProblem } from '../content/types'
+import { DatabaseUnavailableError } from '../db/db'
 import { DataDirBusyError } from '../db/open'
 import { COMMANDS } from './commands'
 import { type CliContext, createCliContext } from './context'
@@ -61,6 +62,10 @@ export async function runCli(
     }
     if (error instanceof DataDirBusyError) {
       writeLine(io.err, error.message)
+      return EXIT.failed
+    }
+    if (error instanceof DatabaseUnavailableError) {
+      writeLine(io.err, `course ${name}: ${error.message}; nothing was lost, run it again`)
       return EXIT.failed
     }
     throw error

@@ -30,3 +30,38 @@ export const TYPE_OIDS = { int8: 20, date: 1082 } as const
 export function parseInt8(value: string): number {
   return Number(value)
 }
+
+/**
+ * The database cannot be reached or dropped the connection (a restart, a failover, a full disk, a
+ * killed backend). Expected, not a bug: callers answer 503, end a tick, or print one line, and the
+ * next attempt reconnects. The driver's own error is kept as `cause`.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the database connection was lost or refused: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    })
+    this.name = 'DatabaseUnavailableError'
+  }
+}
+
+/**
+ * SQLSTATE classes and codes that mean "no usable connection" rather than "this statement is wrong":
+ * class 08 (connection exception), 57P01–57P03 (admin/crash shutdown, cannot connect now), 53100
+ * (disk full), 58030 (I/O error); and the socket errors Node reports.
+ */
+const LOST_CODES = new Set(['57P01', '57P02', '57P03', '53100', '58030'])
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT'])
+
+/** Whether a driver error means the connection is gone (see {@link DatabaseUnavailableError}). */
+export function isConnectionLoss(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true
+  const code = (error as { code?: unknown })?.code
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || LOST_CODES.has(code) || SOCKET_CODES.has(code)) return true
+  }
+  const message = (error as Error)?.message ?? ''
+  return /Connection terminated|Client has encountered a connection error|connection timeout|terminating connection/i.test(
+    message,
+  )
+}

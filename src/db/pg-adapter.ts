@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { type Db, parseInt8, type Queryable, TYPE_OIDS } from './db'
+import { DatabaseUnavailableError, type Db, isConnectionLoss, parseInt8, type Queryable, TYPE_OIDS } from './db'
 
 const types = {
   getTypeParser(oid: number, format?: string) {
@@ -21,14 +21,29 @@ export interface PgOptions {
   applicationName?: string
 }
 
+/** A lost connection becomes {@link DatabaseUnavailableError}; any other error passes unchanged. */
+function translated(error: unknown): unknown {
+  return isConnectionLoss(error) && !(error instanceof DatabaseUnavailableError)
+    ? new DatabaseUnavailableError(error)
+    : error
+}
+
+async function run<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    throw translated(error)
+  }
+}
+
 function wrapClient(client: pg.PoolClient): Queryable {
   return {
     async query(sql, params) {
-      const result = await client.query(sql, params as unknown[])
+      const result = await run(() => client.query(sql, params as unknown[]))
       return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length }
     },
     async exec(sql) {
-      await client.query(sql)
+      await run(() => client.query(sql))
     },
   }
 }
@@ -49,24 +64,34 @@ export function openPg(options: PgOptions): Db {
   return {
     engine: options.socketDir ? 'pglite' : 'postgres',
     async query<T>(sql: string, params?: readonly unknown[]) {
-      const result = await pool.query(sql, params as unknown[])
+      const result = await run(() => pool.query(sql, params as unknown[]))
       return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length }
     },
     async exec(sql) {
-      await pool.query(sql)
+      await run(() => pool.query(sql))
     },
     async transaction(fn) {
-      const client = await pool.connect()
+      const client = await run(() => pool.connect())
+      // A checked-out client has no listener of the pool's: a connection cut between two statements
+      // would otherwise be an unhandled 'error' event that ends the process. Noted here, the next
+      // statement fails with it, and the client is destroyed instead of going back to the pool.
+      let lost: Error | undefined
+      const onError = (error: Error) => {
+        lost = error
+      }
+      client.on('error', onError)
       try {
         await client.query('begin')
         const result = await fn(wrapClient(client))
-        await client.query('commit')
+        await run(() => client.query('commit'))
         return result
       } catch (error) {
-        await client.query('rollback').catch(() => {})
-        throw error
+        if (isConnectionLoss(error)) lost ??= error as Error
+        else await client.query('rollback').catch(() => {})
+        throw translated(error)
       } finally {
-        client.release()
+        client.off('error', onError)
+        client.release(lost)
       }
     },
     close: () => pool.end(),

@@ -1,5 +1,5 @@
 import type { Content } from '../content/catalog'
-import type { Db } from '../db/db'
+import { DatabaseUnavailableError, type Db } from '../db/db'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import type { Mailer, OutgoingEmail, SendFailure } from '../mail/mailer'
@@ -131,7 +131,7 @@ export class Sender {
           filter: options.filter ?? null,
         }))
       if (!batch) break
-      const result = await this.processBatch(batch)
+      const result = await this.#processOrHandBack(batch)
       report.batches++
       report.sent += result.sent
       report.failed += result.failed
@@ -159,6 +159,25 @@ export class Sender {
       this.deps.logger,
     )
     this.#planSignature = signature
+  }
+
+  /**
+   * Processes a batch; if the database connection is lost on the way, hands the batch back for the
+   * next tick (best effort: the same key and members, so a retry is the same request) and ends the
+   * tick. Without the hand-back it would wait for its lease to run out.
+   */
+  async #processOrHandBack(batch: Batch): Promise<SendReport> {
+    try {
+      return await this.processBatch(batch)
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError)
+        await releaseBatch(this.deps.db, batch.id, {
+          retryAt: this.deps.realClock.now(),
+          error: 'database connection lost',
+          countAttempt: false,
+        }).catch(() => {})
+      throw error
+    }
   }
 
   /** Sends one claimed batch and records the outcome. */

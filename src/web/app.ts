@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
+import { DatabaseUnavailableError } from '../db/db'
 import { ASSET_PATHS, SIGNUP_JS, SITE_CSS } from './assets'
 import type { WebDeps } from './deps'
 import { messagePage } from './layout'
@@ -80,6 +81,15 @@ export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) =
   app.notFound((c) => c.html(messagePage(site, 'Page not found', 'There is nothing at this address.'), 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
+    if (error instanceof DatabaseUnavailableError) {
+      // The request in flight is lost with the connection; the pool reconnects for the next one.
+      deps.logger.warn({ path: c.req.path, err: error.cause }, 'database unavailable; answered 503')
+      c.header('Retry-After', '5')
+      const message = 'The service is briefly unavailable. Please try again in a few seconds.'
+      if ((c.req.header('content-type') ?? '').includes('application/json'))
+        return c.json({ ok: false, error: message }, 503)
+      return c.html(messagePage(site, 'Briefly unavailable', message), 503)
+    }
     deps.logger.error({ err: error, path: c.req.path }, 'request failed')
     return c.html(
       messagePage(site, 'Something went wrong', 'Sorry, that did not work. Please try again in a moment.'),
