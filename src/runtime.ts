@@ -54,11 +54,22 @@ export interface Runtime {
  */
 export async function openRuntime(
   config: Config & { secret: string },
-  options: { role: string; serve: boolean; logger: Logger; clock?: Clock },
+  options: {
+    role: string
+    serve: boolean
+    logger: Logger
+    clock?: Clock
+    onStorageFailure?: (error: Error) => void
+  },
 ): Promise<Runtime> {
   const { logger } = options
   const content = await openContent(config, logger)
-  const database = await openDatabase(config, { role: options.role, serve: options.serve, logger })
+  const database = await openDatabase(config, {
+    role: options.role,
+    serve: options.serve,
+    logger,
+    onStorageFailure: options.onStorageFailure,
+  })
   try {
     const clock = options.clock ?? systemClock
     const services = await createServices({

@@ -61,7 +61,13 @@ async function waitForSocket(
  */
 export async function openDatabase(
   config: Config,
-  options: { role: string; serve: boolean; logger: Logger },
+  options: {
+    role: string
+    serve: boolean
+    logger: Logger
+    /** The embedded engine stopped for good (full disk, PANIC): the process should exit. */
+    onStorageFailure?: (error: Error) => void
+  },
 ): Promise<OpenedDatabase> {
   if (config.databaseUrl) {
     const db = openPg({ connectionString: config.databaseUrl, applicationName: `course-${options.role}` })
@@ -92,7 +98,10 @@ export async function openDatabase(
     // Loaded only here: processes on PostgreSQL never pay for the embedded engine's memory.
     const { openPglite } = await import('./pglite-adapter')
     const { servePglite, socketDirFor } = await import('./pglite-serve')
-    const db = await openPglite({ dataDir: path.join(config.dataDir, 'pgdata') })
+    const db = await openPglite({
+      dataDir: path.join(config.dataDir, 'pgdata'),
+      onFailure: options.onStorageFailure,
+    })
     await migrate(db)
     let server: { stop(): Promise<void> } | null = null
     // Refresh the lock file so that a holder on another host name (a recreated container) can tell

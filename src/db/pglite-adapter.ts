@@ -1,6 +1,6 @@
-import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { PGlite } from '@electric-sql/pglite'
 import { Mutex } from '../lib/mutex'
-import { type Db, parseInt8, type Queryable, TYPE_OIDS } from './db'
+import { DatabaseUnavailableError, type Db, parseInt8, type Queryable, TYPE_OIDS } from './db'
 
 export interface PgliteDb extends Db {
   readonly pglite: PGlite
@@ -9,6 +9,24 @@ export interface PgliteDb extends Db {
    * take it for a whole protocol exchange or transaction, because PGlite has one session shared by all.
    */
   readonly sessionLock: Mutex
+  /** The error that stopped the engine for good (a PANIC such as a full disk), or null while it works. */
+  readonly failure: () => Error | null
+  /** Reports a failure seen outside the adapter (a socket client's answer): every later call refuses. */
+  fail(error: Error): void
+}
+
+/** Called once when the engine stops for good; the process should exit (a supervisor restarts it). */
+export type OnStorageFailure = (error: Error) => void
+
+/**
+ * Errors after which PGlite must not be touched again. A PANIC (severity) leaves its single session
+ * in a state where the next statement spins forever at full CPU, and a full disk (53100) or an I/O
+ * error (58030) means nothing more can be written: the only safe move is to stop, keeping what was
+ * committed (PGlite replays its WAL at the next start).
+ */
+export function isStorageFailure(error: unknown): boolean {
+  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown }
+  return severity === 'PANIC' || severity === 'FATAL' || code === '53100' || code === '58030'
 }
 
 const parsers = { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: (value: string) => value }
@@ -17,47 +35,79 @@ const parsers = { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: (value: string)
  * Opens PGlite in `dataDir` (or in memory when undefined). The caller must hold the data-directory lock
  * (see data-dir-lock.ts): PGlite itself does not stop a second process from opening the same files.
  */
-export async function openPglite(options: { dataDir?: string; schema?: string } = {}): Promise<PgliteDb> {
+export async function openPglite(
+  options: { dataDir?: string; schema?: string; onFailure?: OnStorageFailure } = {},
+): Promise<PgliteDb> {
   const pglite = await PGlite.create({ dataDir: options.dataDir, parsers })
   if (options.schema) {
     await pglite.exec(
       `create schema if not exists "${options.schema}"; set search_path to "${options.schema}"`,
     )
   }
-  return wrapPglite(pglite)
+  return wrapPglite(pglite, options.onFailure)
 }
 
-function wrapTransaction(tx: Transaction): Queryable {
-  return {
-    async query(sql, params) {
-      const result = await tx.query(sql, params as unknown[])
-      return { rows: result.rows as never[], rowCount: result.affectedRows ?? result.rows.length }
+/**
+ * Wraps an open PGlite instance in the Db port. After a storage failure (see {@link isStorageFailure})
+ * every call is refused with {@link DatabaseUnavailableError} without reaching the engine, and
+ * `onFailure` is told once.
+ */
+export function wrapPglite(pglite: PGlite, onFailure: OnStorageFailure = () => {}): PgliteDb {
+  const sessionLock = new Mutex()
+  let failure: Error | null = null
+  const fail = (error: Error) => {
+    if (failure) return
+    failure = error
+    onFailure(error)
+  }
+  /** One call into the engine: refused after a failure, and a new failure is recorded. */
+  const call = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (failure) throw new DatabaseUnavailableError(failure)
+    try {
+      return await work()
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error
+      fail(error as Error)
+      throw new DatabaseUnavailableError(error)
+    }
+  }
+  const session: Queryable = {
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const result = await call(() => pglite.query<T>(sql, params as unknown[]))
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
     },
     async exec(sql) {
-      await tx.exec(sql)
+      await call(() => pglite.exec(sql))
     },
   }
-}
-
-/** Wraps an open PGlite instance in the Db port. */
-export function wrapPglite(pglite: PGlite): PgliteDb {
-  const sessionLock = new Mutex()
   return {
     engine: 'pglite',
     pglite,
     sessionLock,
-    async query<T>(sql: string, params?: readonly unknown[]) {
-      const result = await sessionLock.run(() => pglite.query<T>(sql, params as unknown[]))
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
-    },
-    async exec(sql) {
-      await sessionLock.run(() => pglite.exec(sql))
-    },
-    transaction(fn) {
-      return sessionLock.run(() => pglite.transaction((tx) => fn(wrapTransaction(tx))))
-    },
+    failure: () => failure,
+    fail,
+    query: (sql, params) => sessionLock.run(() => session.query(sql, params)),
+    exec: (sql) => sessionLock.run(() => session.exec(sql)),
+    // Our own BEGIN/COMMIT rather than pglite.transaction(), which answers any error with a ROLLBACK:
+    // after a PANIC that ROLLBACK is the statement that never returns. The session lock keeps every
+    // other caller out until the transaction ends.
+    transaction: (fn) =>
+      sessionLock.run(async () => {
+        await session.exec('begin')
+        try {
+          const result = await fn(session)
+          await session.exec('commit')
+          return result
+        } catch (error) {
+          if (!failure) await session.exec('rollback')
+          throw error
+        }
+      }),
     async close() {
-      await sessionLock.run(() => pglite.close())
+      // A failed engine is left as it is: closing runs a checkpoint on a session that may spin.
+      await sessionLock.run(async () => {
+        if (!failure) await pglite.close()
+      })
     },
   }
 }

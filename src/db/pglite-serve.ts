@@ -5,12 +5,55 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket'
 import { SOCKET_FILE } from './data-dir-lock'
-import type { PgliteDb } from './pglite-adapter'
+import { isStorageFailure, type PgliteDb } from './pglite-adapter'
 
 const SYNC = 0x53 // 'S': ends an extended-protocol exchange (Parse/Bind/Execute…/Sync)
 const QUERY = 0x51 // 'Q': a simple query is a whole exchange
 const TERMINATE = 0x58 // 'X'
 const STARTUP = 0x00 // startup packets begin with a length, whose first byte is 0
+const ERROR_RESPONSE = 0x45 // 'E'
+
+/**
+ * Reads the backend's answer as it streams out, and returns the first ErrorResponse's severity
+ * and code (fields 'V' and 'C'), so that a socket client's PANIC or full disk stops the engine as
+ * an in-process one does. Messages may be split across chunks: the reader keeps its place.
+ */
+class ErrorWatch {
+  #header: number[] = []
+  #remaining = 0
+  #type = 0
+  #body: number[] = []
+  found: { severity?: string; code?: string; message?: string } | null = null
+
+  feed(data: Uint8Array): void {
+    for (let i = 0; i < data.length && !this.found; ) {
+      if (this.#remaining === 0) {
+        this.#header.push(data[i++]!)
+        if (this.#header.length < 5) continue
+        const [type, a, b, c, d] = this.#header as [number, number, number, number, number]
+        this.#type = type
+        this.#remaining = ((a << 24) | (b << 16) | (c << 8) | d) - 4
+        this.#header = []
+        this.#body = []
+        if (this.#remaining === 0) continue
+      }
+      const take = Math.min(this.#remaining, data.length - i)
+      // Only error messages are kept, and only their first 2 KB (they are short).
+      if (this.#type === ERROR_RESPONSE && this.#body.length < 2048)
+        this.#body.push(...data.subarray(i, i + Math.min(take, 2048 - this.#body.length)))
+      i += take
+      this.#remaining -= take
+      if (this.#remaining === 0 && this.#type === ERROR_RESPONSE) this.#read()
+    }
+  }
+
+  #read(): void {
+    const fields: Record<string, string> = {}
+    const text = Buffer.from(this.#body).toString('utf8')
+    for (const part of text.split('\0')) if (part) fields[part[0]!] = part.slice(1)
+    this.found = { severity: fields.V ?? fields.S, code: fields.C, message: fields.M }
+  }
+}
 
 /**
  * Serialises socket clients with the in-process code on PGlite's single session.
@@ -33,15 +76,24 @@ class SessionQueue {
       this.#release = release
     }
     let bytes = 0
+    const failure = this.db.failure()
+    if (failure) {
+      this.#free()
+      throw failure
+    }
+    const errors = new ErrorWatch()
     try {
       await this.db.pglite.runExclusive(() =>
         this.db.pglite.execProtocolRawStream(message, {
           onRawData: (data: Uint8Array) => {
             bytes += data.length
+            if (!errors.found) errors.feed(data)
             onData(data)
           },
         }),
       )
+      if (errors.found && isStorageFailure(errors.found))
+        this.db.fail(Object.assign(new Error(errors.found.message ?? 'storage failure'), errors.found))
     } finally {
       const type = message[0]
       const endsExchange = type === SYNC || type === QUERY || type === TERMINATE || type === STARTUP

@@ -1,0 +1,199 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { PGlite } from '@electric-sql/pglite'
+import { describe, expect, it } from 'vitest'
+import { DatabaseUnavailableError } from '../../src/db/db'
+import { wrapPglite } from '../../src/db/pglite-adapter'
+import { FIXTURES } from '../helpers/harness'
+import { freePort } from '../helpers/process'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+
+/** What PGlite throws when the disk under its data folder is full (seen with a full tmpfs). */
+const diskFull = () =>
+  Object.assign(new Error('could not write to file "pg_wal/xlogtemp.42": No space left on device'), {
+    severity: 'PANIC',
+    code: '53100',
+  })
+
+describe('the embedded engine after a storage failure', () => {
+  it('refuses every later call without reaching PGlite, says so once, and never closes it', async () => {
+    const calls: string[] = []
+    const fake = {
+      async query(sql: string) {
+        calls.push(sql)
+        if (sql.includes('insert')) throw diskFull()
+        return { rows: [{ ok: 1 }], affectedRows: 0 }
+      },
+      async exec(sql: string) {
+        calls.push(sql)
+        return []
+      },
+      async close() {
+        calls.push('close')
+      },
+    } as unknown as PGlite
+    const failures: Error[] = []
+    const db = wrapPglite(fake, (error) => failures.push(error))
+    expect((await db.query('select 1')).rows).toEqual([{ ok: 1 }])
+    await expect(db.transaction((tx) => tx.query('insert into t values (1)'))).rejects.toBeInstanceOf(
+      DatabaseUnavailableError,
+    )
+    // The failed transaction is not rolled back: after a PANIC that statement would never return.
+    expect(calls).toEqual(['select 1', 'begin', 'insert into t values (1)'])
+    await expect(db.query('select 1')).rejects.toThrow(/No space left on device/)
+    await expect(db.exec('select 1')).rejects.toBeInstanceOf(DatabaseUnavailableError)
+    await db.close()
+    expect(calls).toHaveLength(3)
+    expect(failures).toHaveLength(1)
+    expect(db.failure()?.message).toMatch(/No space left/)
+  })
+
+  it('rolls back after an ordinary error and keeps working', async () => {
+    const calls: string[] = []
+    const fake = {
+      async query(sql: string) {
+        calls.push(sql)
+        if (sql === 'bad') throw Object.assign(new Error('syntax error'), { severity: 'ERROR', code: '42601' })
+        return { rows: [], affectedRows: 0 }
+      },
+      async exec(sql: string) {
+        calls.push(sql)
+        return []
+      },
+    } as unknown as PGlite
+    const db = wrapPglite(fake)
+    await expect(db.transaction((tx) => tx.query('bad'))).rejects.toThrow('syntax error')
+    await db.query('select 1')
+    expect(calls).toEqual(['begin', 'bad', 'rollback', 'select 1'])
+    expect(db.failure()).toBeNull()
+  })
+})
+
+/** How this machine can give a test a small disk of its own: a private mount namespace, if allowed. */
+function mountNamespace(): string[] | null {
+  for (const args of [['-m'], ['-Urm']]) {
+    if (spawnSync('unshare', [...args, 'true']).status === 0) return args
+  }
+  return null
+}
+
+const UNSHARE = mountNamespace()
+if (!UNSHARE)
+  process.stderr.write(
+    '\n!!! The full-disk test of the embedded server did NOT run: this machine cannot make a private ' +
+      'mount namespace (unshare -m as root, or unshare -Urm). CI runs it as root. !!!\n\n',
+  )
+
+describe.runIf(UNSHARE)('npm start on a disk that fills up', () => {
+  it('says what happened in one line, exits non-zero, and keeps every signup it accepted', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'course-full-'))
+    const disk = path.join(dir, 'disk')
+    const ready = path.join(dir, 'fill-now')
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    // Inside a private mount namespace: a 64 MB tmpfs for DATA_DIR; the server starts on it; when the
+    // test says so, the rest of the disk is filled; after the server exits, the disk grows and the
+    // stored subscribers are exported from the same folder (the tmpfs only exists in this namespace).
+    const script = `
+      set -u
+      mkdir -p "${disk}" && mount -t tmpfs -o size=64m tmpfs "${disk}" || exit 90
+      node --import tsx src/main.ts &
+      server=$!
+      while [ ! -f "${ready}" ]; do sleep 0.05; done
+      dd if=/dev/zero of="${disk}/filler" bs=1M 2>/dev/null
+      wait $server
+      echo "server exited with $?"
+      rm -f "${disk}/filler" && mount -o remount,size=256m "${disk}"
+      node --import tsx src/cli.ts subscribers export
+    `
+    writeFileSync(path.join(dir, 'run.sh'), script)
+    const child = spawn('unshare', [...UNSHARE!, 'sh', path.join(dir, 'run.sh')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        NODE_ENV: 'test',
+        DATA_DIR: path.join(disk, 'data'),
+        OUTBOX_DIR: path.join(dir, 'outbox'),
+        LESSONS_DIR: path.join(FIXTURES, 'lessons-short'),
+        NEWSLETTERS_DIR: path.join(FIXTURES, 'newsletters-short'),
+        PORT: String(port),
+        BASE_URL: base,
+        SECRET: 'disk-full-secret-disk-full-secret-01234',
+        SUBSCRIBE_RATE_LIMIT: '100000',
+        TICK_CRON: '0 0 1 1 *',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    try {
+      const get = (url: string) =>
+        fetch(url).then(
+          (r) => r.status,
+          () => 0,
+        )
+      const deadline = Date.now() + 90_000
+      while ((await get(`${base}/healthz`)) !== 200) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start:\n${output}`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      const accepted: string[] = []
+      for (let i = 0; i < 20; i++) {
+        const status = await signup(base, `before${i}@example.org`)
+        if (status === 303) accepted.push(`before${i}@example.org`)
+      }
+      expect(accepted).toHaveLength(20)
+      writeFileSync(ready, '')
+      // Sign up until the server stops answering; /healthz must never say 200 once a write has failed.
+      let failedWrite = false
+      for (let i = 0; i < 5000 && Date.now() < deadline; i++) {
+        const status = await signup(base, `after${i}@example.org`)
+        if (status === 303) accepted.push(`after${i}@example.org`)
+        else if (status === 0) break
+        else {
+          expect(status, output).toBe(503)
+          failedWrite = true
+          const health = await get(`${base}/healthz`)
+          expect([0, 503]).toContain(health)
+        }
+      }
+      expect(failedWrite || /stopped/.test(output), output).toBe(true)
+      expect(await exited).toBe(0)
+      expect(output).toMatch(/server exited with 1/)
+      const stopLines = output.split('\n').filter((line) => line.includes('stopped:'))
+      expect(stopLines, output).toHaveLength(1)
+      expect(stopLines[0]).toMatch(/The embedded database in .* stopped: .*No space left on device.*Nothing committed is lost/)
+      expect(output).not.toMatch(/\n\s+at /)
+      const exported = new Set(output.match(/[a-z]+\d+@example\.org/g))
+      for (const email of accepted) expect(exported.has(email), email).toBe(true)
+    } finally {
+      child.kill('SIGKILL')
+      await exited
+      spawnSync('umount', [disk])
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+function signup(base: string, email: string): Promise<number> {
+  return fetch(`${base}/subscribe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `email=${encodeURIComponent(email)}`,
+    redirect: 'manual',
+  }).then(
+    (response) => response.status,
+    () => 0,
+  )
+}
