@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { gunzipSync } from 'node:zlib'
 import { acquireDataDirLock } from '../db/data-dir-lock'
 import { migrate } from '../db/migrate'
 import type { CliContext } from './context'
@@ -9,6 +10,38 @@ import { EXIT, UsageError, writeLine } from './io'
 export const dbUsage =
   'course db dump <file>               back up the embedded database (PGlite dump, gzip tar)\n' +
   'course db restore <file> [--force]  replace the embedded database with a dump (the old one is kept aside)'
+
+/**
+ * Why a file is not a dump made by `course db dump` (a gzip tar of PGlite's data folder with its
+ * PG_VERSION at the top), or null if it looks like one. Checked before anything is moved, so a wrong
+ * file gets a plain answer instead of PGlite's "failed to initialize".
+ */
+export function dumpFileProblem(bytes: Buffer): string | null {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b)
+    return 'it is not a gzip file (a dump made by course db dump ends in .tar.gz)'
+  let tar: Buffer
+  try {
+    tar = gunzipSync(bytes)
+  } catch (error) {
+    return `it is a damaged gzip file (${(error as Error).message})`
+  }
+  if (tar.length < 512 || tar.toString('latin1', 257, 262) !== 'ustar') return 'it is not a tar archive'
+  // Walk the tar headers (512-byte blocks) looking for the data folder's version file.
+  for (let offset = 0; offset + 512 <= tar.length; ) {
+    const name = tar.toString('latin1', offset, offset + 100).replace(/\0.*$/s, '')
+    if (name === '') break
+    if (name.replace(/^\.?\//, '') === 'PG_VERSION') return null
+    const size = Number.parseInt(
+      tar
+        .toString('latin1', offset + 124, offset + 136)
+        .replace(/\0.*$/s, '')
+        .trim() || '0',
+      8,
+    )
+    offset += 512 + Math.ceil(size / 512) * 512
+  }
+  return 'the archive holds no database (no PG_VERSION at its top)'
+}
 
 /**
  * `course db dump|restore`: backups of the embedded store with PGlite's own dump format. The database
@@ -59,6 +92,12 @@ export async function dbCommand(args: string[], ctx: CliContext): Promise<number
       return EXIT.ok
     }
     if (!existsSync(target)) throw new UsageError(`restore: no file ${target}`)
+    const bytes = readFileSync(target)
+    const problem = dumpFileProblem(bytes)
+    if (problem) {
+      writeLine(ctx.io.err, `restore refused, nothing changed: ${target}: ${problem}`)
+      return EXIT.failed
+    }
     const hasData = existsSync(pgdata) && readdirSync(pgdata).length > 0
     if (hasData && !values.force) {
       writeLine(
@@ -73,7 +112,7 @@ export async function dbCommand(args: string[], ctx: CliContext): Promise<number
       renameSync(pgdata, aside)
     }
     try {
-      const pglite = await PGlite.create({ dataDir: pgdata, loadDataDir: new Blob([readFileSync(target)]) })
+      const pglite = await PGlite.create({ dataDir: pgdata, loadDataDir: new Blob([bytes]) })
       await migrate(wrapPglite(pglite))
       const { rows } = await pglite.query<{ n: number }>('select count(*)::int as n from subscribers')
       await pglite.close()
@@ -83,11 +122,10 @@ export async function dbCommand(args: string[], ctx: CliContext): Promise<number
       )
       return EXIT.ok
     } catch (error) {
-      if (aside) {
-        // Put the previous database back: a failed restore must lose nothing.
-        if (existsSync(pgdata)) renameSync(pgdata, `${pgdata}.failed-restore-${Date.now()}`)
-        renameSync(aside, pgdata)
-      }
+      // The half-made folder holds nothing but what came from the file: remove it, then put the
+      // previous database back, so a failed restore changes nothing and leaves nothing behind.
+      rmSync(pgdata, { recursive: true, force: true })
+      if (aside) renameSync(aside, pgdata)
       writeLine(ctx.io.err, `restore failed, nothing changed: ${(error as Error).message}`)
       return EXIT.failed
     }

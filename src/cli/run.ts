@@ -21,6 +21,13 @@ export function usage(): string {
   ].join('\n')
 }
 
+/** Whether the error, or one it wraps, is a lost or refused database connection. */
+function causedByLostDatabase(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause)
+    if (e instanceof DatabaseUnavailableError) return true
+  return false
+}
+
 /**
  * Runs one CLI command and returns its exit code (0 ok, 1 failed, 2 usage or configuration, 3
  * refused). Expected problems are printed as one clear message; only bugs show a stack trace.
@@ -64,8 +71,12 @@ export async function runCli(
       writeLine(io.err, error.message)
       return EXIT.failed
     }
-    if (error instanceof DatabaseUnavailableError) {
-      writeLine(io.err, `course ${name}: ${error.message}; nothing was lost, run it again`)
+    if (causedByLostDatabase(error)) {
+      // One line: what stopped, in the words of the step that stopped (it may say how far it got).
+      writeLine(
+        io.err,
+        `course ${name}: ${(error as Error).message}. Is the database (or the npm start serving it) still running? Run the command again once it is.`,
+      )
       return EXIT.failed
     }
     throw error

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config'
 import { acquireDataDirLock } from '../../src/db/data-dir-lock'
@@ -57,7 +58,21 @@ describe('backups of the embedded database', () => {
     writeFileSync(path.join(dir, 'broken.tar.gz'), 'not a dump')
     const broken = await course(['db', 'restore', 'broken.tar.gz', '--force'], 'b')
     expect(broken.code).toBe(1)
-    expect(broken.err).toContain('restore failed, nothing changed')
+    expect(broken.err).toBe(
+      `restore refused, nothing changed: ${path.join(dir, 'broken.tar.gz')}: it is not a gzip file (a dump made by course db dump ends in .tar.gz)\n`,
+    )
+    // A real gzip tar that is not a dump, and a dump cut short: each refused in plain words.
+    writeFileSync(path.join(dir, 'other.tar.gz'), gzipSync(tarWithOneFile('notes.txt', 'hello')))
+    const other = await course(['db', 'restore', 'other.tar.gz', '--force'], 'b')
+    expect(other.err).toContain('the archive holds no database (no PG_VERSION at its top)')
+    writeFileSync(
+      path.join(dir, 'cut.tar.gz'),
+      readFileSync(path.join(dir, 'backup.tar.gz')).subarray(0, 4000),
+    )
+    const cut = await course(['db', 'restore', 'cut.tar.gz', '--force'], 'b')
+    expect(cut.err).toContain('it is a damaged gzip file')
+    // Nothing is left behind by failed restores.
+    expect(readdirSync(path.join(dir, 'b')).filter((name) => name.includes('failed-restore'))).toEqual([])
     const opened = await openDatabase(loadConfig({ DATA_DIR: path.join(dir, 'b'), NODE_ENV: 'test' }), {
       role: 'test',
       serve: false,
@@ -71,3 +86,23 @@ describe('backups of the embedded database', () => {
     expect(pgUser.err).toContain('pg_dump')
   })
 })
+
+/** A tar archive (ustar) holding one small file. */
+function tarWithOneFile(name: string, text: string): Buffer {
+  const header = Buffer.alloc(512)
+  header.write(name, 0, 'latin1')
+  header.write('0000644\0', 100, 'latin1')
+  header.write('0000000\0', 108, 'latin1')
+  header.write('0000000\0', 116, 'latin1')
+  header.write(`${Buffer.byteLength(text).toString(8).padStart(11, '0')}\0`, 124, 'latin1')
+  header.write('00000000000\0', 136, 'latin1')
+  header.write('0', 156, 'latin1')
+  header.write('ustar\u000000', 257, 'latin1')
+  header.fill(' ', 148, 156)
+  let sum = 0
+  for (const byte of header) sum += byte
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1')
+  const body = Buffer.alloc(512)
+  body.write(text, 0, 'latin1')
+  return Buffer.concat([header, body, Buffer.alloc(1024)])
+}
