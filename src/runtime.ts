@@ -30,15 +30,31 @@ export function contentSource(config: Config): ContentSource {
   }
 }
 
-/** Opens the content, logging every problem of a later broken edit (the last good content stays in use). */
-export async function openContent(config: Config, logger: Logger): Promise<ContentStore> {
-  return ContentStore.open(contentSource(config), (error: ContentError) => {
-    for (const problem of error.problems)
-      logger.error(
-        { problem: formatProblem(problem) },
-        'content edit refused; still sending the previous version',
-      )
-  })
+/**
+ * Opens the content, logging every problem of a later broken edit (the last good content stays in
+ * use). With `onBroken`, content that is broken from the start is readable instead of an error (see
+ * ContentStore.open) and `onBroken` hears about it.
+ */
+export async function openContent(
+  config: Config,
+  logger: Logger,
+  onBroken?: (error: ContentError) => void,
+): Promise<ContentStore> {
+  let opened = false
+  const store = await ContentStore.open(
+    contentSource(config),
+    (error: ContentError) => {
+      if (!opened && onBroken) return onBroken(error)
+      for (const problem of error.problems)
+        logger.error(
+          { problem: formatProblem(problem) },
+          'content edit refused; still sending the previous version',
+        )
+    },
+    { readable: onBroken !== undefined },
+  )
+  opened = true
+  return store
 }
 
 export interface Runtime {
@@ -60,10 +76,12 @@ export async function openRuntime(
     logger: Logger
     clock?: Clock
     onStorageFailure?: (error: Error) => void
+    /** For commands that send nothing: broken content is reported here and its valid part used. */
+    onBrokenContent?: (error: ContentError) => void
   },
 ): Promise<Runtime> {
   const { logger } = options
-  const content = await openContent(config, logger)
+  const content = await openContent(config, logger, options.onBrokenContent)
   const database = await openDatabase(config, {
     role: options.role,
     serve: options.serve,

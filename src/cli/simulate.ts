@@ -37,8 +37,8 @@ export async function simulateCommand(args: string[], ctx: CliContext): Promise<
   })
   const config = ctx.config()
   const settings = { sendHour: config.schedule.sendHour, sendDays: config.schedule.sendDays }
-  const content = (await openContent(config, ctx.logger('warn'))).current
   if (values.email === undefined) {
+    const content = (await openContent(config, ctx.logger('warn'))).current
     if (!values.timezone || !values['confirmed-at'])
       throw new UsageError('give --email, or both --timezone and --confirmed-at')
     if (!IANAZone.isValidZone(values.timezone))
@@ -49,8 +49,9 @@ export async function simulateCommand(args: string[], ctx: CliContext): Promise<
   }
   const checked = checkEmail(values.email)
   if (!checked.ok) throw new UsageError(`--email: ${checked.message}`)
-  const runtime = await ctx.open({ logLevel: 'warn' })
+  const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
+    const content = runtime.content.current
     const db = runtime.database.db
     const s = await findSubscriberByKey(db, checked.key)
     if (!s) {

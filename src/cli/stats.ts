@@ -29,7 +29,7 @@ export async function statsCommand(args: string[], ctx: CliContext): Promise<num
     throw new UsageError(`--csv: unknown table "${values.csv}"; choose one of ${STATS_TABLES.join(', ')}`)
   if (values.json && values.csv !== undefined) throw new UsageError('choose --json or --csv, not both')
 
-  const runtime = await ctx.open({ logLevel: 'warn' })
+  const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const now = runtime.services.webDeps.clock.now()
     const report = await readStats(runtime.database.db, runtime.content.current, now, { days })

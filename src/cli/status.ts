@@ -46,7 +46,7 @@ export const statusUsage =
 /** `course status`: what the queue holds, per email and state. */
 export async function statusCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true })
-  const runtime = await ctx.open({ logLevel: 'warn' })
+  const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const status = await readStatus(runtime.database.db, new Date())
     if (values.json) {

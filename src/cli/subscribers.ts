@@ -129,7 +129,7 @@ async function importCommand(args: string[], ctx: CliContext): Promise<number> {
 
 async function exportCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: 'string' } }, strict: true })
-  const runtime = await ctx.open({ logLevel: 'warn' })
+  const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const db = runtime.database.db
     const bar = createProgress({ label: 'exporting', stream: ctx.io.err, total: await countSubscribers(db) })
@@ -173,7 +173,7 @@ async function exportCommand(args: string[], ctx: CliContext): Promise<number> {
 async function unsubscribeCommand(args: string[], ctx: CliContext): Promise<number> {
   const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true })
   const email = onePositional(positionals, 'address: course subscribers unsubscribe <email>')
-  const runtime = await ctx.open({ logLevel: 'warn' })
+  const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const subscriber = await findSubscriberByKey(runtime.database.db, emailKey(email))
     if (!subscriber) {
@@ -191,7 +191,7 @@ async function unsubscribeCommand(args: string[], ctx: CliContext): Promise<numb
 async function showCommand(args: string[], ctx: CliContext): Promise<number> {
   const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true })
   const email = onePositional(positionals, 'address: course subscribers show <email>')
-  const runtime = await ctx.open({ logLevel: 'warn' })
+  const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const lookup = await readSubscriberRecord(runtime.database.db, emailKey(email))
     if (!lookup.found) {
@@ -219,7 +219,7 @@ async function eraseCommand(args: string[], ctx: CliContext): Promise<number> {
   })
   const email = onePositional(positionals, 'address: course subscribers erase <email>')
   const key = emailKey(email)
-  const runtime = await ctx.open({ logLevel: 'warn' })
+  const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const db = runtime.database.db
     const lookup = await readSubscriberRecord(db, key)

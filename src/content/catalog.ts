@@ -105,6 +105,29 @@ export async function loadContent(source: ContentSource): Promise<Content> {
 }
 
 /**
+ * What can be read of broken content, for commands that show or change people but send nothing
+ * (status, stats, unsubscribe, erase…): the lessons and issues that are valid on their own, and no
+ * compiled email. Sending from it is a bug, so the confirmation email throws when asked for.
+ */
+export function loadReadableContent(source: ContentSource): Content {
+  const { lessons } = loadLessons(source.lessonsDir)
+  const { newsletters } = loadNewsletters(source.newslettersDir)
+  const lessonBySlug = new Map(lessons.map((lesson) => [lesson.slug, lesson]))
+  const newsletterBySlug = new Map(newsletters.map((issue) => [issue.slug, issue]))
+  return Object.freeze({
+    lessons: Object.freeze(lessons),
+    newsletters: Object.freeze(newsletters),
+    get confirmation(): CompiledEmail {
+      throw new Error('the content has problems: nothing can be sent from it')
+    },
+    fingerprint: fingerprintContent(source),
+    lesson: (slug: string) => lessonBySlug.get(slug),
+    newsletter: (slug: string) => newsletterBySlug.get(slug),
+    compiled: () => undefined,
+  })
+}
+
+/**
  * Holds the current content and reloads it when files change, so edits reach the next send without
  * a restart. Broken edits are reported and the last good content stays in use: nothing half-valid
  * is ever sent.
@@ -121,11 +144,23 @@ export class ContentStore {
     this.#current = initial
   }
 
+  /**
+   * Loads the content. `readable`: content with problems is not an error but reported through
+   * `onProblems`, and what is valid is used (see {@link loadReadableContent}): for commands that send
+   * nothing, so that an unsubscribe or an erasure never waits for a lesson to be fixed.
+   */
   static async open(
     source: ContentSource,
     onProblems?: (error: ContentError) => void,
+    options: { readable?: boolean } = {},
   ): Promise<ContentStore> {
-    return new ContentStore(source, await loadContent(source), onProblems)
+    try {
+      return new ContentStore(source, await loadContent(source), onProblems)
+    } catch (error) {
+      if (!options.readable || !(error instanceof ContentError)) throw error
+      onProblems?.(error)
+      return new ContentStore(source, loadReadableContent(source), onProblems)
+    }
   }
 
   get current(): Content {
