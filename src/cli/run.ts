@@ -23,8 +23,7 @@ export function usage(): string {
 
 /** Whether the error, or one it wraps, is a lost or refused database connection. */
 function causedByLostDatabase(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause)
-    if (e instanceof DatabaseUnavailableError) return true
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof DatabaseUnavailableError) return true
   return false
 }
 

@@ -51,7 +51,15 @@ export class DatabaseUnavailableError extends Error {
  * (disk full), 58030 (I/O error); and the socket errors Node reports.
  */
 const LOST_CODES = new Set(['57P01', '57P02', '57P03', '53100', '58030'])
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT'])
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENOENT',
+])
 
 /** Whether a driver error means the connection is gone (see {@link DatabaseUnavailableError}). */
 export function isConnectionLoss(error: unknown): boolean {

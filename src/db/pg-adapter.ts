@@ -1,5 +1,12 @@
 import pg from 'pg'
-import { DatabaseUnavailableError, type Db, isConnectionLoss, parseInt8, type Queryable, TYPE_OIDS } from './db'
+import {
+  DatabaseUnavailableError,
+  type Db,
+  isConnectionLoss,
+  parseInt8,
+  type Queryable,
+  TYPE_OIDS,
+} from './db'
 
 const types = {
   getTypeParser(oid: number, format?: string) {

@@ -56,7 +56,8 @@ describe('the embedded engine after a storage failure', () => {
     const fake = {
       async query(sql: string) {
         calls.push(sql)
-        if (sql === 'bad') throw Object.assign(new Error('syntax error'), { severity: 'ERROR', code: '42601' })
+        if (sql === 'bad')
+          throw Object.assign(new Error('syntax error'), { severity: 'ERROR', code: '42601' })
         return { rows: [], affectedRows: 0 }
       },
       async exec(sql: string) {
@@ -173,7 +174,9 @@ describe.runIf(UNSHARE)('npm start on a disk that fills up', () => {
       expect(output).toMatch(/server exited with 1/)
       const stopLines = output.split('\n').filter((line) => line.includes('stopped:'))
       expect(stopLines, output).toHaveLength(1)
-      expect(stopLines[0]).toMatch(/The embedded database in .* stopped: .*No space left on device.*Nothing committed is lost/)
+      expect(stopLines[0]).toMatch(
+        /The embedded database in .* stopped: .*No space left on device.*Nothing committed is lost/,
+      )
       expect(output).not.toMatch(/\n\s+at /)
       const exported = new Set(output.match(/[a-z]+\d+@example\.org/g))
       for (const email of accepted) expect(exported.has(email), email).toBe(true)
