@@ -42,6 +42,12 @@ export function verifyToken(
   if (!match) return { ok: false, reason: 'malformed' }
   const [, id, expires, signature] = match as unknown as [string, string, string, string]
   const given = Buffer.from(signature, 'base64url')
+  // 43 base64url characters carry 258 bits for a 256-bit MAC: four spellings of the last character
+  // decode alike. Only the one createToken writes is accepted, as for the id and the expiry (plain
+  // base 36, no leading zeros), so each token has exactly one form.
+  if (given.toString('base64url') !== signature) return { ok: false, reason: 'malformed' }
+  if (!/^(0|[1-9a-z][0-9a-z]*)$/.test(expires) || id.startsWith('0'))
+    return { ok: false, reason: 'malformed' }
   const expected = mac(secret, purpose, id, expires)
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     return { ok: false, reason: 'forged' }

@@ -1,4 +1,5 @@
 import { Resend } from 'resend'
+import { jsonDepthExceeds } from '../lib/json-depth'
 
 /** The Standard Webhooks headers (Resend sends them with the `svix-` prefix). */
 export interface SignatureHeaders {
@@ -19,6 +20,9 @@ export interface WebhookVerifier {
 
 /** Why a secret cannot be used, or null when it can. */
 export type SecretProblem = 'missing' | 'invalid' | null
+
+/** How deep an event body may nest; Resend's go about four levels. */
+const MAX_EVENT_DEPTH = 32
 
 // verify() never calls the API; the client only needs some key to be constructed.
 const VERIFY_ONLY_KEY = 're_webhook_verification_only'
@@ -41,6 +45,13 @@ export function createWebhookVerifier(secret: string): WebhookVerifier {
           headers: { id: headers.id, timestamp: headers.timestamp, signature: headers.signature },
           webhookSecret: secret,
         })
+        // Resend's events nest a few levels; anything deeper than this is not one of them.
+        if (jsonDepthExceeds(rawBody, MAX_EVENT_DEPTH))
+          return {
+            ok: false,
+            reason: 'malformed',
+            message: `body nested too deeply (over ${MAX_EVENT_DEPTH} levels)`,
+          }
         return { ok: true, payload }
       } catch (error) {
         // The library parses the body only after a signature matched: a SyntaxError means a genuine

@@ -172,6 +172,20 @@ describe.each(ENGINES)('POST /webhooks/resend (%s)', (engine) => {
     expect(await openCount()).toBe(1)
   })
 
+  it('answers 400 to a signed body nested thousands of levels deep, and records nothing', async () => {
+    // As deep as the 16 KB body limit allows, inside an otherwise genuine event.
+    const depth = 7000
+    const body = opened().replace('"tags":', `"deep":${'['.repeat(depth)}${']'.repeat(depth)},"tags":`)
+    expect(body.length).toBeLessThan(16 * 1024)
+    const response = await post(body, signed(body))
+    expect(response.status).toBe(400)
+    expect((await response.json()).error).toMatch(/nested too deeply/)
+    expect(await events()).toEqual([])
+    // The next genuine event is still taken.
+    const next = opened()
+    expect((await post(next, signed(next))).status).toBe(200)
+  })
+
   it('keeps unprocessed events for the sweep when the processor starts', async () => {
     const dead = createWebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
     dead.enqueue = () => {}

@@ -43,7 +43,7 @@ export function webhookRoutes(processor: WebhookProcessor): (app: Hono, deps: We
       const headers = signatureHeaders(c)
       const verdict = verifier.verify(body, headers)
       if (!verdict.ok) {
-        if (verdict.reason === 'malformed') return c.json({ error: 'The body is not JSON.' }, 400)
+        if (verdict.reason === 'malformed') return c.json({ error: `Not an event: ${verdict.message}.` }, 400)
         deps.logger.warn({ reason: verdict.message }, 'webhook refused: signature not valid')
         return c.json({ error: 'Invalid or expired signature.' }, 401)
       }
