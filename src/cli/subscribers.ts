@@ -9,7 +9,7 @@ import { formatRowProblem } from '../subscribers/import-rows'
 import { unsubscribe } from '../subscribers/manage'
 import { eraseSubscriber, readSubscriberRecord } from '../subscribers/privacy'
 import { findSubscriberByKey } from '../subscribers/store'
-import { emailKey } from '../subscribers/validate'
+import { checkEmail } from '../subscribers/validate'
 import type { CliContext } from './context'
 import { EXIT, UsageError, writeLine } from './io'
 import { createProgress } from './progress'
@@ -175,7 +175,7 @@ async function unsubscribeCommand(args: string[], ctx: CliContext): Promise<numb
   const email = onePositional(positionals, 'address: course subscribers unsubscribe <email>')
   const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
-    const subscriber = await findSubscriberByKey(runtime.database.db, emailKey(email))
+    const subscriber = await findSubscriberByKey(runtime.database.db, addressKey(email))
     if (!subscriber) {
       writeLine(ctx.io.err, `no subscriber with the address ${email}`)
       return EXIT.failed
@@ -193,7 +193,7 @@ async function showCommand(args: string[], ctx: CliContext): Promise<number> {
   const email = onePositional(positionals, 'address: course subscribers show <email>')
   const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
-    const lookup = await readSubscriberRecord(runtime.database.db, emailKey(email))
+    const lookup = await readSubscriberRecord(runtime.database.db, addressKey(email))
     if (!lookup.found) {
       writeLine(
         ctx.io.err,
@@ -218,7 +218,7 @@ async function eraseCommand(args: string[], ctx: CliContext): Promise<number> {
     strict: true,
   })
   const email = onePositional(positionals, 'address: course subscribers erase <email>')
-  const key = emailKey(email)
+  const key = addressKey(email)
   const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const db = runtime.database.db
@@ -266,4 +266,11 @@ async function eraseCommand(args: string[], ctx: CliContext): Promise<number> {
   } finally {
     await runtime.close()
   }
+}
+
+/** The lookup key of an address given on the command line, or a usage error saying what is wrong with it. */
+function addressKey(email: string): string {
+  const checked = checkEmail(email)
+  if (!checked.ok) throw new UsageError(`${email}: ${checked.message}`)
+  return checked.key
 }

@@ -49,3 +49,17 @@ export async function dropQueued(
   )
   return rowCount
 }
+
+/** How many confirmations were queued for this person since `since` (for the growing wait between them). */
+export async function countRecentConfirmations(
+  q: Queryable,
+  subscriberId: number,
+  since: Date,
+): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    `select count(*)::int as n from deliveries
+     where subscriber_id = $1 and kind = 'confirmation' and created_at >= $2`,
+    [subscriberId, since],
+  )
+  return rows[0]?.n ?? 0
+}

@@ -1,6 +1,7 @@
-import { DateTime, IANAZone } from 'luxon'
+import { DateTime } from 'luxon'
 import { restoreFormula } from '../lib/csv-formula'
-import { checkEmail, cleanName } from './validate'
+import { canonicalZone } from '../lib/timezones'
+import { checkEmail, checkName } from './validate'
 
 /** The columns of an import file, in the order `course subscribers export` writes them first. */
 export const IMPORT_COLUMNS = ['email', 'name', 'timezone', 'confirmed_at', 'consent_source'] as const
@@ -133,18 +134,18 @@ export function parseConsentInstant(
 }
 
 /**
- * Luxon checks a zone by building an Intl.DateTimeFormat, about 40 µs each: at 100,000 rows that
+ * A zone's name is checked by building an Intl.DateTimeFormat, about 40 µs each: at 100,000 rows that
  * was most of an import's time. The answers never change within a process; the cache is capped so a
  * file full of junk zone names cannot grow it without bound.
  */
-const zoneValidity = new Map<string, boolean>()
-function isIanaZone(name: string): boolean {
-  let valid = zoneValidity.get(name)
-  if (valid === undefined) {
-    valid = IANAZone.isValidZone(name)
-    if (zoneValidity.size < 1000) zoneValidity.set(name, valid)
+const canonicalNames = new Map<string, string | null>()
+function cachedCanonicalZone(name: string): string | null {
+  let canonical = canonicalNames.get(name)
+  if (canonical === undefined) {
+    canonical = canonicalZone(name)
+    if (canonicalNames.size < 1000) canonicalNames.set(name, canonical)
   }
-  return valid
+  return canonical
 }
 
 /** Cleans free text like a name (one line, no control characters), keeping its full length to check it. */
@@ -195,7 +196,8 @@ export function checkRow(
   if (!email.ok) problems.push({ line, field: 'email', message: email.message })
 
   const zone = cell('timezone')
-  if (zone !== '' && !isIanaZone(zone))
+  const canonical = zone === '' ? null : cachedCanonicalZone(zone)
+  if (zone !== '' && !canonical)
     problems.push({
       line,
       field: 'timezone',
@@ -225,15 +227,18 @@ export function checkRow(
         'is required when confirmed_at is given: say where and how they agreed (e.g. "webinar form 2024")',
     })
 
-  if (problems.length > 0 || !email.ok) return { ok: false, problems }
+  const name = checkName(unescapeFormula(cell('name')))
+  if (!name.ok) problems.push({ line, field: 'name', message: name.message })
+
+  if (problems.length > 0 || !email.ok || !name.ok) return { ok: false, problems }
   return {
     ok: true,
     row: {
       line,
       email: email.email,
       key: email.key,
-      name: cleanName(unescapeFormula(cell('name'))),
-      timezone: zone === '' ? null : zone,
+      name: name.name,
+      timezone: canonical,
       confirmedAt,
       consentSource: source === '' ? null : source,
     },

@@ -1,9 +1,10 @@
 import type { Queryable } from '../db/db'
 import { queueNextLesson, replanLesson, resumePatch } from '../drip/enroll'
 import { dropQueued } from '../drip/queue'
+import { canonicalZone } from '../lib/timezones'
 import type { SubscriberDeps } from './deps'
 import { findSubscriberById, type Subscriber, updateSubscriber } from './store'
-import { cleanName, cleanTimezone } from './validate'
+import { checkName } from './validate'
 
 /** The last email that reached this person, e.g. `lesson:aftercare` (for "unsubscribed after" figures). */
 async function lastSentItem(q: Queryable, subscriberId: number): Promise<string | null> {
@@ -49,23 +50,32 @@ export interface PreferenceChange {
   paused?: boolean
 }
 
+/** The outcome of a preference change: the new row, or what was wrong with the input (nothing saved). */
+export type PreferenceResult =
+  | { ok: true; subscriber: Subscriber }
+  | { ok: false; errors: { name?: string }; subscriber: Subscriber }
+
 /**
  * Applies preference changes in one transaction: pausing drops the queued lesson; resuming moves the
- * rest of the course forward by the days away; a new time zone re-plans the next lesson.
+ * rest of the course forward by the days away; a new time zone re-plans the next lesson. A zone is
+ * compared by what it is, not how it is spelled (`Asia/Calcutta` is `Asia/Kolkata`), and one that is
+ * missing or unknown leaves the stored zone alone: only the reader's own choice moves their lessons.
  */
 export async function updatePreferences(
   deps: SubscriberDeps,
   subscriberId: number,
   change: PreferenceChange,
-): Promise<Subscriber | undefined> {
+): Promise<PreferenceResult | undefined> {
   const now = deps.clock.now()
-  return deps.db.transaction(async (tx) => {
+  return deps.db.transaction(async (tx): Promise<PreferenceResult | undefined> => {
     let s = await findSubscriberById(tx, subscriberId, true)
     if (!s) return undefined
-    const previousTimezone = s.timezone
-    const timezone = change.timezone === undefined ? s.timezone : cleanTimezone(change.timezone)
-    const name = change.name === undefined ? s.name : cleanName(change.name)
-    s = await updateSubscriber(tx, s.id, { name, timezone }, now)
+    const checkedName =
+      change.name === undefined ? { ok: true as const, name: s.name } : checkName(change.name)
+    if (!checkedName.ok) return { ok: false, errors: { name: checkedName.message }, subscriber: s }
+    const previousZone = canonicalZone(s.timezone) ?? 'UTC'
+    const timezone = canonicalZone(change.timezone) ?? previousZone
+    s = await updateSubscriber(tx, s.id, { name: checkedName.name, timezone }, now)
     if (change.newsletter !== undefined && change.newsletter !== s.newsletter_opt_in) {
       s = await updateSubscriber(tx, s.id, { newsletter_opt_in: change.newsletter }, now)
       if (!change.newsletter) await dropQueued(tx, s.id, ['newsletter'])
@@ -84,10 +94,10 @@ export async function updatePreferences(
       )
       await queueNextLesson(tx, s, deps.lessons(), deps.schedule, now)
       deps.logger.info({ subscriberId }, 'course resumed')
-    } else if (timezone !== previousTimezone) {
+    } else if (timezone !== previousZone) {
       await replanLesson(tx, s, deps.lessons(), deps.schedule, now)
     }
-    return s
+    return { ok: true, subscriber: s }
   })
 }
 

@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/db'
 import { enrolmentPatch, queueNextLesson, resumePatch } from '../drip/enroll'
-import { enqueueDelivery } from '../drip/queue'
+import { countRecentConfirmations, enqueueDelivery } from '../drip/queue'
 import { maskEmail } from '../lib/logger'
+import { canonicalZone } from '../lib/timezones'
 import { CONSENT_VERSION } from './consent'
 import type { SubscriberDeps } from './deps'
 import {
@@ -13,29 +14,46 @@ import {
 } from './store'
 import { clearSuppression } from './suppression'
 import { verifyToken } from './tokens'
-import { checkEmail, cleanName, cleanTimezone } from './validate'
+import { checkEmail, checkName, cleanTimezone } from './validate'
 
-/** At most one confirmation email per address in this window (someone may submit the form repeatedly). */
-export const CONFIRMATION_INTERVAL_MS = 10 * 60 * 1000
+const MINUTE = 60 * 1000
+const DAY = 24 * 60 * MINUTE
+
+/** The first confirmation a person asks for again waits this long after the one before. */
+export const CONFIRMATION_INTERVAL_MS = 10 * MINUTE
+/** Confirmations counted for the growing wait: those of the last week. */
+export const CONFIRMATION_WINDOW_MS = 7 * DAY
 
 /**
- * How often an address may be sent a confirmation, by its status. People who left may come back
- * through the form (the first request after leaving is always answered), but a stranger must not be
- * able to mail them again and again: then once a day after an unsubscribe, once a month after a
- * bounce or a complaint (mailbox providers punish that mail).
+ * How long after the last confirmation another may go to the same address, given how many went in
+ * the last week: 10 minutes, then 1 hour, 6 hours, 36 hours, then a week. A few a day at most, and
+ * then less and less, whatever the address's state, so the form cannot be used to flood a stranger's
+ * inbox. Someone who truly wants the course sees the first email within minutes.
+ */
+export function confirmationWait(sentThisWeek: number): number {
+  if (sentThisWeek <= 0) return 0
+  return Math.min(CONFIRMATION_WINDOW_MS, CONFIRMATION_INTERVAL_MS * 6 ** (sentThisWeek - 1))
+}
+
+/**
+ * The least wait by status: people who left may come back through the form (the first request after
+ * leaving is always answered), but not again and again: once a day after an unsubscribe, once a month
+ * after a bounce or a complaint (mailbox providers punish that mail).
  */
 export function confirmationInterval(status: Subscriber['status']): number {
-  const day = 24 * 60 * 60 * 1000
-  if (status === 'complained' || status === 'bounced') return 30 * day
-  if (status === 'unsubscribed') return day
+  if (status === 'complained' || status === 'bounced') return 30 * DAY
+  if (status === 'unsubscribed') return DAY
   return CONFIRMATION_INTERVAL_MS
 }
 
-function confirmationTooSoon(s: Subscriber, now: Date): boolean {
+/** Whether another confirmation to this person must wait, from their state and what was sent lately. */
+async function confirmationTooSoon(q: Queryable, s: Subscriber, now: Date): Promise<boolean> {
   const sent = s.confirmation_sent_at
   if (!sent) return false
   const askedSinceLeaving = s.status === 'pending' || !s.unsubscribed_at || sent > s.unsubscribed_at
-  return askedSinceLeaving && now.getTime() - sent.getTime() < confirmationInterval(s.status)
+  const byStatus = askedSinceLeaving ? confirmationInterval(s.status) : 0
+  const recent = await countRecentConfirmations(q, s.id, new Date(now.getTime() - CONFIRMATION_WINDOW_MS))
+  return now.getTime() - sent.getTime() < Math.max(byStatus, confirmationWait(recent))
 }
 
 export interface SignupInput {
@@ -53,7 +71,13 @@ export interface SignupContext {
   ip: string | null
 }
 
-export type SignupResult = { ok: true; stored: boolean } | { ok: false; errors: { email: string } }
+/** Each field's problem, in words for the person who typed it. */
+export interface SignupErrors {
+  email?: string
+  name?: string
+}
+
+export type SignupResult = { ok: true; stored: boolean } | { ok: false; errors: SignupErrors }
 
 function wantsNewsletter(value: unknown): boolean {
   if (value === undefined || value === null || value === '') return true
@@ -81,13 +105,21 @@ export async function subscribe(
   context: SignupContext,
 ): Promise<SignupResult> {
   const checked = checkEmail(input.email)
-  if (!checked.ok) return { ok: false, errors: { email: checked.message } }
+  const checkedName = checkName(input.name)
+  if (!checked.ok || !checkedName.ok)
+    return {
+      ok: false,
+      errors: {
+        ...(checked.ok ? {} : { email: checked.message }),
+        ...(checkedName.ok ? {} : { name: checkedName.message }),
+      },
+    }
   if (typeof input.website === 'string' && input.website.trim() !== '') {
     deps.logger.info({ source: context.source }, 'signup dropped: honeypot filled')
     return { ok: true, stored: false }
   }
   const now = deps.clock.now()
-  const name = cleanName(input.name)
+  const name = checkedName.name
   const timezone = cleanTimezone(input.timezone)
   const created = await insertPendingWithConfirmation(
     deps.db,
@@ -120,7 +152,7 @@ export async function subscribe(
     const existing = await findSubscriberByKey(tx, checked.key, true)
     // Gone since the insert found it (erased at that very moment): nothing to confirm.
     if (!existing) return null
-    if (existing.status === 'confirmed' || confirmationTooSoon(existing, now)) return null
+    if (existing.status === 'confirmed' || (await confirmationTooSoon(tx, existing, now))) return null
     // Not yet confirmed, or left earlier: refresh what they typed and the consent record, then ask again.
     const refreshed = await updateSubscriber(
       tx,
@@ -128,7 +160,7 @@ export async function subscribe(
       {
         ...(name ? { name } : {}),
         // A signup without JavaScript carries no zone: keep the one we had rather than reset it to UTC.
-        ...(typeof input.timezone === 'string' && input.timezone.trim() ? { timezone } : {}),
+        ...(canonicalZone(input.timezone) ? { timezone } : {}),
         ...(existing.status === 'pending' ? {} : { newsletter_opt_in: wantsNewsletter(input.newsletter) }),
         consent_at: now,
         consent_source: context.source,
@@ -204,12 +236,12 @@ export async function confirmSubscription(
   return outcome.result
 }
 
-/** Sends a fresh confirmation link to the owner of an expired one (same 10-minute limit as signups). */
+/** Sends a fresh confirmation link to the owner of an expired one (the same limits as signups). */
 export async function resendConfirmation(deps: SubscriberDeps, subscriberId: number): Promise<void> {
   const now = deps.clock.now()
   const id = await deps.db.transaction(async (tx) => {
     const s = await findSubscriberById(tx, subscriberId, true)
-    if (!s || s.status === 'confirmed' || confirmationTooSoon(s, now)) return null
+    if (!s || s.status === 'confirmed' || (await confirmationTooSoon(tx, s, now))) return null
     return queueConfirmation(tx, s, now)
   })
   if (id !== null) deps.sendSoon([id])

@@ -1,4 +1,4 @@
-import { safeZone } from '../drip/plan'
+import { canonicalZone } from '../lib/timezones'
 
 export const EMAIL_MAX_LENGTH = 254
 
@@ -48,23 +48,46 @@ export function checkEmail(
   return { ok: true, email: `${local}@${domain}`, key: `${local.toLowerCase()}@${domain}` }
 }
 
-/** The key that makes addresses unique regardless of letter case. */
-export function emailKey(email: string): string {
-  return email.trim().toLowerCase()
+export const NAME_MAX_LENGTH = 50
+
+/**
+ * Characters that turn text into something else in an email or a page: line breaks and other
+ * controls, invisible and direction-changing marks (U+202E makes "moc.live" read "evil.com"), and
+ * zero-width ones.
+ */
+const HIDDEN_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u
+/** A web or mail address inside the name: `https://…`, `www.…`, `evil.example/…`, `a@b`. */
+const ADDRESS_LIKE = /:\/\/|\bwww\.|@|[\p{L}\p{N}]\.[\p{L}]{2,}/iu
+/** Characters that mean markup in HTML or Markdown rather than part of anyone's name. */
+const MARKUP = /[<>&"`{}[\]\\]/
+
+/**
+ * Checks a first name as typed. The name is printed in every email ("Hi Sam,"), so text that a mail
+ * app would turn into a link, markup, or invisible characters are refused with a message, not
+ * silently changed. Empty or missing is fine: the greeting then says "Hi there,".
+ */
+export function checkName(
+  input: unknown,
+): { ok: true; name: string | null } | { ok: false; message: string } {
+  if (input === undefined || input === null) return { ok: true, name: null }
+  if (typeof input !== 'string') return { ok: false, message: 'Please enter your first name as text.' }
+  if (HIDDEN_OR_CONTROL.test(input))
+    return { ok: false, message: 'Your name contains invisible or control characters; please type it again.' }
+  const name = input.replace(/\s+/g, ' ').trim()
+  if (name === '') return { ok: true, name: null }
+  if (ADDRESS_LIKE.test(name))
+    return { ok: false, message: 'Please enter just your first name, without a web or email address.' }
+  if (MARKUP.test(name))
+    return { ok: false, message: 'Please leave out < > & " ` { } [ ] and \\ from your name.' }
+  if ([...name].length > NAME_MAX_LENGTH)
+    return { ok: false, message: `Please keep your name to ${NAME_MAX_LENGTH} characters or fewer.` }
+  return { ok: true, name }
 }
 
-/** A name as we store it: trimmed, single line, no control characters, at most 100 characters; empty → null. */
-export function cleanName(input: unknown): string | null {
-  if (typeof input !== 'string') return null
-  const name = input
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 100)
-  return name === '' ? null : name
-}
-
-/** An IANA time zone as given by the browser, or UTC when missing or unknown (never an error to the user). */
+/**
+ * The zone to store for a signup: the canonical name of the zone the browser gave, or UTC when the
+ * form carried none (no JavaScript) or an unknown one (never an error to the person signing up).
+ */
 export function cleanTimezone(input: unknown): string {
-  return typeof input === 'string' ? safeZone(input.trim().slice(0, 64)) : 'UTC'
+  return canonicalZone(input) ?? 'UTC'
 }

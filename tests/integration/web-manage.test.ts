@@ -108,7 +108,7 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     const t = token('preferences', id)
     const page = await (await h.services.web.request(`/preferences?token=${t}`)).text()
     expect(page).toContain('value="Pat"')
-    expect(page).toContain('<option selected>Europe/London</option>')
+    expect(page).toContain('<option value="Europe/London" selected>London</option>')
 
     await postForm(h, '/preferences', {
       token: t,
@@ -160,6 +160,57 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     expect(await back.text()).toContain('Welcome back')
     expect((await subscriberRow(h, 'prefs@example.org'))?.status).toBe('confirmed')
     expect(await queuedLessons(id)).toHaveLength(1)
+  })
+
+  it('never moves a reader to another zone they did not choose, whatever name their zone has', async () => {
+    // Firefox and Safari send Asia/Kolkata; Node lists Asia/Calcutta; an API client may send any case.
+    const { id } = await subscribeAndConfirm(h, 'india@example.org', { timezone: 'Asia/Kolkata' })
+    expect((await subscriberRow(h, 'india@example.org'))?.timezone).toBe('Asia/Kolkata')
+    const due = async () =>
+      (
+        await h.db.query<{ due_at: Date }>(
+          `select due_at from deliveries where subscriber_id = $1 and status = 'queued'`,
+          [id],
+        )
+      ).rows[0]!.due_at.toISOString()
+    const before = await due()
+    for (const stored of ['Asia/Calcutta', 'asia/kolkata', 'Asia/Kolkata']) {
+      await h.db.query('update subscribers set timezone = $2 where id = $1', [id, stored])
+      const t = token('preferences', id)
+      const page = await (await h.services.web.request(`/preferences?token=${t}`)).text()
+      // The picker shows their zone selected, under its current name, among regions.
+      expect(page).toContain('<option value="Asia/Kolkata" selected>Kolkata</option>')
+      expect(page).toContain('<optgroup label="Europe">')
+      expect(page).not.toContain('Asia/Calcutta')
+      expect(page.match(/ selected>/g)).toHaveLength(1)
+      // Saving the name, sending back what the page showed, moves nothing.
+      await postForm(h, '/preferences', { token: t, action: 'save', name: 'Asha', timezone: 'Asia/Kolkata' })
+      expect((await subscriberRow(h, 'india@example.org'))?.timezone).toBe('Asia/Kolkata')
+      expect(await due()).toBe(before)
+    }
+    // A form without a zone (or with a junk one) leaves the zone alone instead of choosing UTC.
+    const t = token('preferences', id)
+    await postForm(h, '/preferences', { token: t, action: 'save', name: 'Asha' })
+    await postForm(h, '/preferences', { token: t, action: 'save', name: 'Asha', timezone: 'Mars/Olympus' })
+    expect((await subscriberRow(h, 'india@example.org'))?.timezone).toBe('Asia/Kolkata')
+    expect(await due()).toBe(before)
+  })
+
+  it('refuses a name with a web address on the preferences page, saving nothing and keeping the input', async () => {
+    const { id } = await subscribeAndConfirm(h, 'named@example.org', { name: 'Sam' })
+    const t = token('preferences', id)
+    const response = await postForm(h, '/preferences', {
+      token: t,
+      action: 'save',
+      name: 'www.evil.example',
+      timezone: 'UTC',
+      paused: '1',
+    })
+    expect(response.status).toBe(400)
+    const page = await response.text()
+    expect(page).toContain('Nothing was saved')
+    expect(page).toContain('value="www.evil.example"')
+    expect(await subscriberRow(h, 'named@example.org')).toMatchObject({ name: 'Sam', course_paused: false })
   })
 
   it.each([

@@ -118,6 +118,17 @@ describe('checkRow', () => {
     ])
   })
 
+  it('stores a zone under its one canonical name, and refuses names a mail app would turn into links', () => {
+    const alias = checkRow(row('a@example.org', '', 'asia/calcutta'), 2, header, NOW)
+    expect(alias.ok && alias.row.timezone).toBe('Asia/Kolkata')
+    expect(problemsOf(row('a@example.org', 'https://evil.example/win'), 7)).toEqual([
+      'line 7: name: Please enter just your first name, without a web or email address.',
+    ])
+    expect(problemsOf(row('a@example.org', 'Eve\u202Emoc'), 8)).toEqual([
+      'line 8: name: Your name contains invisible or control characters; please type it again.',
+    ])
+  })
+
   it('refuses a confirmation in the future, an impossible date and a time without a zone', () => {
     expect(problemsOf(row('a@example.org', '', '', '2027-02-01T00:00:00Z', 'x'))[0]).toContain(
       'is in the future (now is 2027-01-04T08:00:00.000Z)',

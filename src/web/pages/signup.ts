@@ -1,5 +1,6 @@
 import type { Lesson } from '../../content/types'
 import { CONSENT_TEXT } from '../../subscribers/consent'
+import type { SignupErrors } from '../../subscribers/subscribe'
 import { html } from '../html'
 import { page } from '../layout'
 
@@ -7,19 +8,29 @@ export interface SignupFormState {
   email?: string
   name?: string
   timezone?: string
-  error?: string
+  errors?: SignupErrors
 }
 
-/** The form, as first shown or re-shown with the typed values and the problem next to the field. */
+/** aria attributes and the message of a field with a problem. */
+function fieldError(field: string, error: string | undefined) {
+  return {
+    attributes: error ? html` aria-invalid="true" aria-describedby="${field}-error"` : '',
+    message: error ? html`<p class="error" id="${field}-error" role="alert">${error}</p>` : '',
+  }
+}
+
+/** The form, as first shown or re-shown with the typed values and each problem next to its field. */
 export function signupForm(state: SignupFormState = {}) {
-  const invalid = state.error !== undefined
+  const email = fieldError('email', state.errors?.email)
+  const name = fieldError('name', state.errors?.name)
   return html`<form method="post" action="/subscribe" class="card" novalidate>
   <label for="email">Email address</label>
   <input id="email" name="email" type="email" autocomplete="email" required maxlength="254"
-    value="${state.email ?? ''}"${invalid ? html` aria-invalid="true" aria-describedby="email-error"` : ''}>
-  ${invalid ? html`<p class="error" id="email-error" role="alert">${state.error}</p>` : ''}
+    value="${state.email ?? ''}"${email.attributes}>
+  ${email.message}
   <label for="name">First name <span class="muted">(optional)</span></label>
-  <input id="name" name="name" type="text" autocomplete="given-name" maxlength="100" value="${state.name ?? ''}">
+  <input id="name" name="name" type="text" autocomplete="given-name" maxlength="100" value="${state.name ?? ''}"${name.attributes}>
+  ${name.message}
   <input type="hidden" name="timezone" value="${state.timezone ?? ''}">
   <div class="hp" aria-hidden="true">
     <label for="website">Leave this field empty</label>
@@ -37,7 +48,7 @@ export function signupPage(
   state: SignupFormState = {},
 ): string {
   return page({
-    title: state.error ? 'Please check your email address' : 'A free email course',
+    title: state.errors ? 'Please check the form' : 'A free email course',
     siteName,
     script: true,
     body: html`<h1>${siteName}: a free email course</h1>

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono'
+import { canonicalZone, zoneGroups } from '../../lib/timezones'
 import { resubscribe, unsubscribe, updatePreferences } from '../../subscribers/manage'
 import type { Subscriber } from '../../subscribers/store'
 import type { WebDeps } from '../deps'
@@ -8,18 +9,42 @@ import { subscriberFromToken } from './unsubscribe'
 
 const BAD_LINK =
   'This link is not valid. Please use the complete "Email preferences" link from one of our emails.'
-const ZONES: readonly string[] = [
-  'UTC',
-  ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC'),
-]
+const ZONE_GROUPS = zoneGroups()
 
-function preferencesPage(site: string, token: string, s: Subscriber, notice?: string): string {
+/**
+ * The zone picker: grouped by region, under each zone's current name, with the reader's zone selected
+ * whatever name it was stored under. A stored zone the list lacks (a fixed offset such as Etc/GMT+5)
+ * is offered first, so saving other settings never changes it.
+ */
+function zonePicker(stored: string) {
+  const current = canonicalZone(stored) ?? 'UTC'
+  const listed = ZONE_GROUPS.some((group) => group.zones.some((zone) => zone.value === current))
+  const option = (value: string, label: string) =>
+    html`<option value="${value}"${value === current ? html` selected` : ''}>${label}</option>`
+  return html`<select id="timezone" name="timezone">${listed ? '' : option(current, current)}${ZONE_GROUPS.map(
+    (group) =>
+      group.region === 'UTC'
+        ? group.zones.map((zone) => option(zone.value, 'UTC (no daylight saving)'))
+        : html`<optgroup label="${group.region}">${group.zones.map((zone) => option(zone.value, zone.label))}</optgroup>`,
+  )}</select>`
+}
+
+interface PreferencesForm {
+  notice?: string
+  /** What the reader typed, shown again with the problem when it could not be saved. */
+  name?: string
+  nameError?: string
+}
+
+function preferencesPage(site: string, token: string, s: Subscriber, form: PreferencesForm = {}): string {
+  const { notice, nameError } = form
   const left = s.status !== 'confirmed' && s.status !== 'pending'
   return page({
     title: 'Email preferences',
     siteName: site,
     body: html`<h1>Email preferences</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+${nameError ? html`<p class="error" role="alert">Nothing was saved: ${nameError}</p>` : ''}
 <p>For <strong>${s.email}</strong>.</p>
 ${
   left
@@ -29,9 +54,10 @@ ${s.status === 'unsubscribed' ? html`<button type="submit" name="action" value="
 </form>`
     : html`<form method="post" action="/preferences" class="card"><input type="hidden" name="token" value="${token}">
 <label for="name">First name</label>
-<input id="name" name="name" type="text" maxlength="100" autocomplete="given-name" value="${s.name ?? ''}">
+<input id="name" name="name" type="text" maxlength="100" autocomplete="given-name" value="${form.name ?? s.name ?? ''}"${nameError ? html` aria-invalid="true" aria-describedby="name-error"` : ''}>
+${nameError ? html`<p class="error" id="name-error">${nameError}</p>` : ''}
 <label for="timezone">Time zone <span class="muted">(lessons arrive in the morning, your time)</span></label>
-<select id="timezone" name="timezone">${ZONES.map((zone) => html`<option${zone === s.timezone ? html` selected` : ''}>${zone}</option>`)}</select>
+${zonePicker(s.timezone)}
 <label class="check"><input type="checkbox" name="newsletter" value="1"${s.newsletter_opt_in ? html` checked` : ''}> Send me the occasional newsletter</label>
 <label class="check"><input type="checkbox" name="paused" value="1"${s.course_paused ? html` checked` : ''}> Pause the course (resume any time, where you left off)</label>
 <button type="submit" name="action" value="save">Save</button>
@@ -71,21 +97,33 @@ export function preferencesRoutes(app: Hono, deps: WebDeps): void {
     if (action === 'unsubscribe') {
       const after = await unsubscribe(deps.subscribers, s.id, 'preferences')
       return c.html(
-        preferencesPage(site, token, after ?? s, 'You are unsubscribed. No more emails will be sent.'),
+        preferencesPage(site, token, after ?? s, {
+          notice: 'You are unsubscribed. No more emails will be sent.',
+        }),
       )
     }
     if (action === 'resubscribe') {
       const after = await resubscribe(deps.subscribers, s.id)
       return c.html(
-        preferencesPage(site, token, after ?? s, 'Welcome back: the course continues where you left off.'),
+        preferencesPage(site, token, after ?? s, {
+          notice: 'Welcome back: the course continues where you left off.',
+        }),
       )
     }
-    const after = await updatePreferences(deps.subscribers, s.id, {
+    const result = await updatePreferences(deps.subscribers, s.id, {
       name: field('name') ?? '',
       timezone: field('timezone'),
       newsletter: field('newsletter') === '1',
       paused: field('paused') === '1',
     })
-    return c.html(preferencesPage(site, token, after ?? s, 'Saved.'))
+    if (result && !result.ok)
+      return c.html(
+        preferencesPage(site, token, result.subscriber, {
+          name: (field('name') ?? '').slice(0, 1000),
+          nameError: result.errors.name,
+        }),
+        400,
+      )
+    return c.html(preferencesPage(site, token, result?.subscriber ?? s, { notice: 'Saved.' }))
   })
 }

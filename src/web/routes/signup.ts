@@ -70,7 +70,7 @@ export function signupRoutes(app: Hono, deps: WebDeps): void {
           email: keep(input.email),
           name: keep(input.name),
           timezone: keep(input.timezone),
-          error: result.errors.email,
+          errors: result.errors,
         }),
         400,
       )
