@@ -62,6 +62,11 @@ export interface FakeResendOptions {
   randomFault?: { probability: number; fault: Fault } | null
   /** Source of randomness for `randomFault`, for reproducible runs. Defaults to Math.random. */
   random?: () => number
+  /**
+   * The clock of the rate-limit window, in milliseconds (monotonic). Defaults to performance.now; a
+   * test that checks the window passes its own, so it moves time instead of waiting for it.
+   */
+  now?: () => number
 }
 
 /** A running fake Resend API and the controls tests use on it. */
@@ -196,12 +201,13 @@ interface FakeState {
   validate: ValidateFunction<EmailRequest>
   apiKey: string | undefined
   random: () => number
+  now: () => number
   sent: SentEmail[]
   requests: RecordedRequest[]
   rules: QueuedRule[]
   randomFault: { probability: number; fault: Fault } | null
   rateLimit: number | null
-  /** Admission times (performance.now()) of requests inside the current one-second window, oldest first. */
+  /** Admission times (state.now()) of requests inside the current one-second window, oldest first. */
   window: number[]
   quota: 'daily' | 'monthly' | null
   count429: number
@@ -215,6 +221,7 @@ function createState(options: FakeResendOptions, validate: ValidateFunction<Emai
     validate,
     apiKey: options.apiKey,
     random: options.random ?? Math.random,
+    now: options.now ?? (() => performance.now()),
     sent: [],
     requests: [],
     rules: [],
@@ -310,7 +317,7 @@ async function handleRequest(state: FakeState, req: IncomingMessage, res: Server
     return
   }
   if (outcome.status === 429) state.count429 += 1
-  sendAnswer(res, outcome, rateLimitHeaders(state, performance.now()))
+  sendAnswer(res, outcome, rateLimitHeaders(state, state.now()))
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -353,7 +360,7 @@ async function decide(
   const authError = checkAuth(state.apiKey, authorization)
   if (authError) return authError
   // A rejected request takes no slot, so a client that backs off as told gets through next second.
-  if (!admitToWindow(state, performance.now())) return rateLimitedAnswer(state)
+  if (!admitToWindow(state, state.now())) return rateLimitedAnswer(state)
   const fault = takeFault(state, ctx.path)
   if (fault?.type === 'status') return faultAnswer(fault)
   if (fault?.type === 'drop') return DROP
@@ -567,7 +574,7 @@ function checkAuth(apiKey: string | undefined, authorization: string | undefined
 }
 
 function rateLimitedAnswer(state: FakeState): Answer {
-  const { 'ratelimit-reset': reset = '1' } = rateLimitHeaders(state, performance.now())
+  const { 'ratelimit-reset': reset = '1' } = rateLimitHeaders(state, state.now())
   const message = `Too many requests. You can only make ${state.rateLimit} requests per second.`
   return jsonAnswer(429, errorBody(429, 'rate_limit_exceeded', message), { 'retry-after': reset })
 }

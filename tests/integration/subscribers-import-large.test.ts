@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importSubscribers } from '../../src/subscribers/import'
 import { createHarness, type Harness } from '../helpers/harness'
 
-const ROWS = 100_000
+// Large enough for many chunks and a file far bigger than one chunk's reading; the import's speed at
+// 100,000 rows and more is measured by `npm run bench`, not here.
+const ROWS = 20_000
 
 type Kind = 'bad' | 'duplicate' | 'pending' | 'confirmed'
 
@@ -41,7 +43,7 @@ async function writeBigCsv(file: string): Promise<void> {
   await finished(out)
 }
 
-describe('subscribers import at 100,000 rows (pglite)', () => {
+describe('subscribers import of a large file (pglite)', () => {
   let h: Harness
   let file: string
   beforeAll(async () => {
@@ -60,7 +62,6 @@ describe('subscribers import at 100,000 rows (pglite)', () => {
     let heapPeak = heapBefore
     let readWhenFirstChunkDone = -1
     let problems = 0
-    const started = Date.now()
     const result = await importSubscribers(h.services.subscribers, source, {
       onProblem: () => problems++,
       onProgress: ({ rows }) => {
@@ -69,7 +70,6 @@ describe('subscribers import at 100,000 rows (pglite)', () => {
         if (rows % 1000 === 0) heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)
       },
     })
-    const seconds = (Date.now() - started) / 1000
 
     const expected: Record<Kind, number> = { bad: 0, duplicate: 0, pending: 0, confirmed: 0 }
     for (let i = 0; i < ROWS; i++) expected[kindOf(i)]++
@@ -97,9 +97,8 @@ describe('subscribers import at 100,000 rows (pglite)', () => {
     // Streaming, not slurping: when two chunks were done, well under a tenth of the file had been read.
     expect(readWhenFirstChunkDone).toBeGreaterThan(0)
     expect(readWhenFirstChunkDone).toBeLessThan(size / 10)
-    // Loose: the file is about 7 MB and the rows as objects several times that; the set of seen
-    // addresses (a few MB) is the only thing allowed to grow with the file.
-    expect(heapPeak - heapBefore).toBeLessThan(120 * 1024 * 1024)
-    expect(seconds).toBeLessThan(60)
-  }, 90_000)
+    // Loose: the file is about 1.4 MB and the rows as objects several times that; the set of seen
+    // addresses (under a megabyte) is the only thing allowed to grow with the file.
+    expect(heapPeak - heapBefore).toBeLessThan(40 * 1024 * 1024)
+  })
 })

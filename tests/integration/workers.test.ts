@@ -137,7 +137,8 @@ describe('a worker killed mid-batch', () => {
         expect(fake.inFlightCount()).toBe(1)
         first.child.kill('SIGKILL')
         await first.exited
-        await new Promise((resolve) => setTimeout(resolve, 3500)) // the provider accepts the batch anyway
+        // The provider still accepts the batch whose sender died.
+        await waitUntil(async () => fake.inFlightCount() === 0, 30_000, 'the held request to end', workers)
 
         const second = spawnTs(
           'src/cli.ts',
@@ -151,7 +152,23 @@ describe('a worker killed mid-batch', () => {
           'all 30 at the provider',
           workers,
         )
-        await new Promise((resolve) => setTimeout(resolve, 12_000)) // past the first worker's lease: its batch is re-sent
+        // After the first worker's lease, the second takes its batch over and re-sends it under its key.
+        await waitUntil(
+          async () => {
+            const check = await open()
+            try {
+              const { rows } = await check.db.query<{ n: number }>(
+                'select count(*)::int as n from send_batches where completed_at is null',
+              )
+              return rows[0]!.n === 0
+            } finally {
+              await check.close()
+            }
+          },
+          60_000,
+          "the killed worker's batch taken over and completed",
+          workers,
+        )
         second.child.kill('SIGTERM')
         expect(await second.exited).toBe(0)
 

@@ -193,8 +193,8 @@ describe('fake Resend server driven by the real SDK', () => {
     it('answers 409 concurrent_idempotent_requests while the same key is in flight', async () => {
       fake.inject({ type: 'delay', ms: 300 })
       const slow = resend.emails.send(email(), { idempotencyKey: 'welcome/44' })
-      // Give the first request time to reach the fake and park in its delay with the key held.
-      await sleep(50)
+      // The first request reaches the fake and parks in its delay with the key held.
+      while (fake.inFlightCount() === 0) await sleep(5)
       expect(fake.sent).toEqual([])
       const concurrent = await resend.emails.send(email(), { idempotencyKey: 'welcome/44' })
 
@@ -232,15 +232,25 @@ describe('fake Resend server driven by the real SDK', () => {
     })
 
     it('admits requests again once the one-second window has moved on', async () => {
-      fake.setRateLimit(1)
-      await resend.emails.send(email())
-      const limited = await resend.emails.send(email())
-      await sleep(1050)
-      const later = await resend.emails.send(email())
+      // Its own fake, on a clock the test moves: the window is about time passing, not waiting.
+      let now = 0
+      const timed = await startFakeResend({ apiKey: API_KEY, rateLimitPerSecond: 1, now: () => now })
+      try {
+        const client = new Resend(API_KEY, { baseUrl: timed.url })
+        await client.emails.send(email())
+        const limited = await client.emails.send(email())
+        now += 999
+        const tooEarly = await client.emails.send(email())
+        now += 51
+        const later = await client.emails.send(email())
 
-      expect(limited.error?.statusCode).toBe(429)
-      expect(later.error).toBeNull()
-      expect(fake.sent).toHaveLength(2)
+        expect(limited.error?.statusCode).toBe(429)
+        expect(tooEarly.error?.statusCode).toBe(429)
+        expect(later.error).toBeNull()
+        expect(timed.sent).toHaveLength(2)
+      } finally {
+        await timed.close()
+      }
     })
 
     it('answers every send with the quota error while a quota is exceeded', async () => {
