@@ -190,7 +190,7 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
     await importCsv(
       [
         HEADER,
-        'one@example.org,"=HYPERLINK(""http://evil.example"",""x"")",Europe/Paris,2026-01-01T10:00:00Z,"+form, page 2"',
+        'one@example.org,=SUM(1+2),Europe/Paris,2026-01-01T10:00:00Z,"+form, page 2"',
         'two@example.org,Two,,,',
         'three@example.org,"Smith, Jo",Asia/Tokyo,2026-02-01T10:00:00Z,fair',
         'four@example.org,,,,',
@@ -211,7 +211,7 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
       'five@example.org',
     ])
     expect(records[0]).toMatchObject({
-      name: `'=HYPERLINK("http://evil.example","x")`,
+      name: `'=SUM(1+2)`,
       timezone: 'Europe/Paris',
       status: 'confirmed',
       confirmed_at: '2026-01-01T10:00:00.000Z',
@@ -232,7 +232,7 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
     const { rows } = await h.db.query<{ name: string }>(
       `select name from subscribers where email_key = 'one@example.org'`,
     )
-    expect(rows[0]!.name).toBe('=HYPERLINK("http://evil.example","x")')
+    expect(rows[0]!.name).toBe('=SUM(1+2)')
   })
 
   it('export of an empty list is the header alone', async () => {
