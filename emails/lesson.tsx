@@ -1,15 +1,18 @@
+import type { Root } from 'mdast'
 import { Heading, Text } from 'react-email'
 import { Footer } from './_components/footer'
 import { Layout } from './_components/layout'
 import { MarkdownBody } from './_components/markdown-body'
 import { styles } from './_components/theme'
+import { markdownTree } from './_lib/markdown'
 
 export interface Props {
   courseName: string
   siteUrl: string
   title: string
   preview: string
-  markdown: string
+  /** The body, parsed (and checked) when the content was loaded. */
+  body: Root
   lessonNumber: number
   lessonCount: number
   firstName: string
@@ -21,7 +24,7 @@ export interface Props {
 
 /** One lesson of the course. */
 export default function LessonEmail(props: Props) {
-  const { courseName, siteUrl, title, preview, markdown, lessonNumber, lessonCount } = props
+  const { courseName, siteUrl, title, preview, body, lessonNumber, lessonCount } = props
   return (
     <Layout
       title={title}
@@ -32,7 +35,7 @@ export default function LessonEmail(props: Props) {
         {title}
       </Heading>
       <Text style={styles.paragraph}>{`Hi ${props.firstName},`}</Text>
-      <MarkdownBody markdown={markdown} />
+      <MarkdownBody tree={body} />
       <Footer
         reason={`You are receiving this because you signed up for the free email course "${courseName}" at ${siteUrl} and confirmed your address.`}
         unsubscribeUrl={props.unsubscribeUrl}
@@ -49,8 +52,9 @@ LessonEmail.PreviewProps = {
   siteUrl: 'http://localhost:3000',
   title: 'What SMP is, and what it is not',
   preview: 'A plain-English start: the treatment, what it can do, and what it cannot.',
-  markdown:
+  body: markdownTree(
     'Scalp micropigmentation places tiny dots of pigment in the scalp.\n\n## What it is not\n\n- Not surgery\n- Not hair growth\n\n> Take your time.\n',
+  ),
   lessonNumber: 1,
   lessonCount: 7,
   firstName: 'Sam',

@@ -1,15 +1,18 @@
+import type { Root } from 'mdast'
 import { Heading, Text } from 'react-email'
 import { Footer } from './_components/footer'
 import { Layout } from './_components/layout'
 import { MarkdownBody } from './_components/markdown-body'
 import { styles } from './_components/theme'
+import { markdownTree } from './_lib/markdown'
 
 export interface Props {
   courseName: string
   siteUrl: string
   title: string
   preview: string
-  markdown: string
+  /** The body, parsed (and checked) when the content was loaded. */
+  body: Root
   /** Publication date as shown to readers, e.g. "16 November 2026". */
   dateLabel: string
   firstName: string
@@ -21,14 +24,14 @@ export interface Props {
 
 /** A one-off newsletter issue. */
 export default function NewsletterEmail(props: Props) {
-  const { courseName, siteUrl, title, preview, markdown, dateLabel } = props
+  const { courseName, siteUrl, title, preview, body, dateLabel } = props
   return (
     <Layout title={title} preview={preview} eyebrow={`${courseName} · Newsletter · ${dateLabel}`}>
       <Heading as="h1" style={styles.title}>
         {title}
       </Heading>
       <Text style={styles.paragraph}>{`Hi ${props.firstName},`}</Text>
-      <MarkdownBody markdown={markdown} />
+      <MarkdownBody tree={body} />
       <Footer
         reason={`You are receiving this because you subscribed to "${courseName}" at ${siteUrl} and chose to get occasional newsletter issues. You can turn them off and keep the course.`}
         unsubscribeUrl={props.unsubscribeUrl}
@@ -45,8 +48,9 @@ NewsletterEmail.PreviewProps = {
   siteUrl: 'http://localhost:3000',
   title: 'Why healed results matter',
   preview: 'Fresh photos flatter every treatment. Here is how to ask for the ones that count.',
-  markdown:
+  body: markdownTree(
     'Fresh results look crisp. **Healed** results show what you will live with.\n\n1. Ask for photos\n2. Ask how old they are\n',
+  ),
   dateLabel: '16 November 2026',
   firstName: 'Sam',
   unsubscribeUrl: 'http://localhost:3000/unsubscribe?token=preview',

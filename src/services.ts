@@ -1,20 +1,26 @@
 import type { Hono } from 'hono'
 import type { Config } from './config'
 import type { ContentStore } from './content/catalog'
+import type { CourseSettings } from './course/lessons'
+import { lessonPolicy } from './course/policy'
+import { replanWhenLessonsChange } from './course/replan'
 import type { Db } from './db/db'
-import { Scheduler } from './drip/scheduler'
-import { Sender } from './drip/sender'
-import { initThrottle } from './drip/throttle'
+import { runTick, Scheduler, type TickTasks } from './delivery/scheduler'
+import { Sender, type SendReport } from './delivery/sender'
+import { initThrottle } from './delivery/throttle'
 import type { Clock } from './lib/clock'
 import type { Logger } from './lib/logger'
 import type { Mailer } from './mail/mailer'
+import { newsletterPolicy } from './newsletters/policy'
+import { finishIssues, startDueIssues } from './newsletters/sends'
 import type { SubscriberDeps } from './subscribers/deps'
+import { confirmationPolicy } from './subscribers/signup'
+import { adminRoutes } from './web/admin/routes'
 import { createWebApp } from './web/app'
 import type { WebDeps } from './web/deps'
-import { adminRoutes } from './web/routes/admin'
 import { archiveRoutes } from './web/routes/archive'
 import { webhookRoutes } from './web/routes/webhooks'
-import { createWebhookProcessor, type WebhookProcessor } from './webhooks/processor'
+import { WebhookProcessor } from './webhooks/processor'
 
 /** Everything the processes run, wired from ports that the caller built (real ones, or fakes in tests). */
 export interface Services {
@@ -22,6 +28,8 @@ export interface Services {
   subscribers: SubscriberDeps
   sender: Sender
   scheduler: Scheduler
+  /** One tick as the scheduler runs it (`course run-due` and tests call it). */
+  tick(options?: { onBatch?: (report: SendReport) => void }): Promise<SendReport>
   web: Hono
   webDeps: WebDeps
   webhooks: WebhookProcessor
@@ -39,12 +47,16 @@ export interface ServiceInputs {
   content: ContentStore
 }
 
-/** Wires the services. Does no I/O beyond initialising the shared throttle row. */
+/**
+ * Wires the services: the engine with each kind's policy, the domain's work around each tick, the web
+ * app. Does no I/O beyond initialising the shared throttle row.
+ */
 export async function createServices(input: ServiceInputs): Promise<Services> {
   const { config, db, mailer, clock, logger, content } = input
   const realClock = input.realClock ?? clock
   await initThrottle(db, config.resend.rateLimit, realClock.now())
   const schedule = { sendHour: config.schedule.sendHour, sendDays: config.schedule.sendDays }
+  const course = (): CourseSettings => ({ lessons: content.current.lessons, schedule })
   const sender = new Sender({
     db,
     mailer,
@@ -52,6 +64,14 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     realClock,
     logger,
     content: () => content.refresh(),
+    policies: {
+      confirmation: confirmationPolicy,
+      lesson: lessonPolicy(course),
+      newsletter: newsletterPolicy(() => content.current, {
+        sendHour: schedule.sendHour,
+        skipCourseDay: config.schedule.newsletterSkipCourseDay,
+      }),
+    },
     settings: {
       workerId: config.workerId,
       leaseMs: config.schedule.leaseMs,
@@ -63,7 +83,6 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
         replyTo: config.mail.replyTo,
         secret: config.secret,
       },
-      decide: { schedule, newsletterSkipCourseDay: config.schedule.newsletterSkipCourseDay },
     },
   })
   const subscribers: SubscriberDeps = {
@@ -71,18 +90,29 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     clock,
     logger,
     secret: config.secret,
-    schedule,
-    lessons: () => content.current.lessons,
+    course,
     sendSoon: (ids) => sender.sendSoon(ids),
   }
-  const scheduler = new Scheduler({
-    db,
+  const tasks: TickTasks = {
+    before: [
+      startDueIssues(db, logger),
+      // A content change (lessons added, removed, re-dayed) re-points the waiting lessons first.
+      replanWhenLessonsChange(
+        db,
+        async () => ({ lessons: (await content.refresh()).lessons, schedule }),
+        logger,
+      ),
+    ],
+    after: [(now) => finishIssues(db, now)],
+  }
+  const tickDeps = {
     sender,
-    clock,
+    now: () => clock.now(),
     logger,
-    tickCron: config.schedule.tickCron,
+    tasks,
     tickBudgetMs: config.schedule.tickBudgetMs,
-  })
+  }
+  const scheduler = new Scheduler({ ...tickDeps, tickCron: config.schedule.tickCron })
   const devInboxDir = mailer.transport === 'outbox' && config.env !== 'production' ? config.outboxDir : null
   const webDeps: WebDeps = {
     config,
@@ -93,7 +123,16 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     subscribers,
     devInboxDir,
   }
-  const webhooks = createWebhookProcessor({ db, clock, logger })
+  const webhooks = new WebhookProcessor({ db, clock, logger })
   const web = createWebApp(webDeps, [archiveRoutes, webhookRoutes(webhooks), adminRoutes])
-  return { mailer, subscribers, sender, scheduler, web, webDeps, webhooks }
+  return {
+    mailer,
+    subscribers,
+    sender,
+    scheduler,
+    tick: (options = {}) => runTick(tickDeps, options),
+    web,
+    webDeps,
+    webhooks,
+  }
 }

@@ -1,7 +1,7 @@
-import type { Nodes, RootContent } from 'mdast'
+import type { Nodes, Root, RootContent } from 'mdast'
 import type { ReactNode } from 'react'
 import { Heading, Hr, Img, Text } from 'react-email'
-import { parseMarkdown } from '../../src/content/markdown'
+import { refusal } from '../_lib/markdown'
 import { EmailLink } from './link'
 import { styles } from './theme'
 
@@ -11,6 +11,8 @@ function renderChildren(nodes: readonly RootContent[], tight = false): ReactNode
 
 /** One mdast node as email-safe markup; every style inline. */
 function renderNode(node: Nodes, key: string, tight: boolean): ReactNode {
+  const refused = refusal(node)
+  if (refused) throw new Error(`Markdown refused: ${refused} (line ${node.position?.start.line ?? '?'})`)
   switch (node.type) {
     case 'root':
       return renderChildren(node.children)
@@ -83,19 +85,16 @@ function renderNode(node: Nodes, key: string, tight: boolean): ReactNode {
     case 'thematicBreak':
       return <Hr key={key} style={styles.hr} />
     default:
-      // Loading refuses everything else (raw HTML first of all); reaching here is a bug.
+      // Loading refuses everything else; reaching here is a bug.
       throw new Error(`Markdown node "${node.type}" cannot be rendered in an email`)
   }
 }
 
 /**
- * Markdown as React Email components. Refuses Markdown with problems (raw HTML, images without alt
- * text, unsafe links) instead of passing anything through.
+ * A Markdown tree (parsed and checked once, when the content was loaded) as React Email components.
+ * Anything that should never reach an email (raw HTML, an image without alt text, an unsafe link)
+ * is refused rather than passed through.
  */
-export function MarkdownBody({ markdown }: { markdown: string }) {
-  const { tree, problems } = parseMarkdown(markdown)
-  if (problems.length > 0) {
-    throw new Error(`Markdown refused: ${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`)
-  }
+export function MarkdownBody({ tree }: { tree: Root }) {
   return <>{renderChildren(tree.children)}</>
 }

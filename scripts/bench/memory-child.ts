@@ -11,13 +11,9 @@
 import { readFileSync } from 'node:fs'
 import { loadConfig, resolveSecret } from '../../src/config'
 import { openDatabase } from '../../src/db/open'
-import {
-  createNewsletterSend,
-  enqueueNewsletter,
-  finishNewsletterSends,
-} from '../../src/drip/newsletter-queue'
 import { systemClock } from '../../src/lib/clock'
 import { silentLogger } from '../../src/lib/logger'
+import { finishIssues, scheduleIssue, startIssue } from '../../src/newsletters/sends'
 import { createMailer, openContent } from '../../src/runtime'
 import { createServices } from '../../src/services'
 
@@ -50,17 +46,13 @@ async function main(slug: string): Promise<void> {
   const before = process.memoryUsage().rss
   const start = performance.now()
   const now = systemClock.now()
-  await createNewsletterSend(db, slug, now, now)
-  await db.query(`update newsletter_sends set status = 'sending', started_at = $2 where slug = $1`, [
-    slug,
-    now,
-  ])
-  const { queued } = await enqueueNewsletter(db, slug, now)
+  await scheduleIssue(db, slug, now, now)
+  const { queued } = await startIssue(db, slug, now)
   const report = await services.sender.run({
     filter: { kind: 'newsletter', item: slug },
     budgetMs: 60 * 60_000,
   })
-  await finishNewsletterSends(db, systemClock.now())
+  await finishIssues(db, systemClock.now())
   const seconds = (performance.now() - start) / 1000
   clearInterval(sampler)
   services.sender.stop()

@@ -1,10 +1,9 @@
 import type { Content } from '../../src/content/catalog'
 import { compileLesson, type SiteInfo } from '../../src/content/compile'
 import { greetingName, type PersonalValues, personalize } from '../../src/content/personalize'
-import type { Member } from '../../src/drip/batches'
-import { type ComposeSettings, composeEmail } from '../../src/drip/compose'
-import { urls, viewInBrowserUrl } from '../../src/lib/urls'
-import { createToken } from '../../src/subscribers/tokens'
+import { type ComposeSettings, composeEmail } from '../../src/delivery/compose'
+import type { Member } from '../../src/delivery/store/batches'
+import { createToken, urls, viewInBrowserUrl } from '../../src/lib/links'
 import type { BenchContext } from './context'
 import { median, type Row, repeat } from './report'
 import { benchContent } from './services'
@@ -52,12 +51,6 @@ function member(i: number, content: Content): Member {
     timezone: 'UTC',
     status: 'confirmed',
     newsletter_opt_in: true,
-    course_paused: false,
-    course_anchor_date: '2027-01-04',
-    course_last_day: null,
-    course_last_sent_on: null,
-    confirmation_sent_at: null,
-    next_lesson_due: null,
   }
 }
 

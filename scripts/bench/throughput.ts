@@ -1,7 +1,4 @@
-import { runTick } from '../../src/drip/scheduler'
-import { RATE_MARGIN } from '../../src/drip/throttle'
-import { systemClock } from '../../src/lib/clock'
-import { silentLogger } from '../../src/lib/logger'
+import { RATE_MARGIN } from '../../src/delivery/throttle'
 import { deliveryStates, seedDueReaders } from '../../tests/helpers/seed'
 import type { BenchContext } from './context'
 import { startFakeProcess } from './fake-server'
@@ -58,10 +55,9 @@ async function deliver(variant: Variant, emails: number, seed: number): Promise<
     })
     const item = (await services.webDeps.content()).lessons[0]!.slug
     await seedDueReaders(bench.db, { count: emails, item, dueAt: new Date(Date.now() - 60_000), prefix: 'r' })
-    const deps = { db: bench.db, sender: services.sender, clock: systemClock, logger: silentLogger }
     const start = performance.now()
     for (let ticks = 0; ticks < 1000; ticks++) {
-      await runTick({ ...deps, tickBudgetMs: 10 * 60_000 })
+      await services.tick()
       const states = await deliveryStates(bench.db, 'lesson', item)
       if (!states.queued && !states.claimed) break
       // Only retries are left, waiting for their backoff: move the lease clock to the first one.

@@ -1,6 +1,6 @@
+import type { LessonRef } from '../../src/course/plan'
+import { lessonPlanSignature } from '../../src/course/replan'
 import type { Db } from '../../src/db/db'
-import type { LessonRef } from '../../src/drip/plan'
-import { lessonPlanSignature } from '../../src/drip/reconcile'
 
 /** Rows per statement: big enough to be quick, small enough to keep each transaction short. */
 const CHUNK = 100_000

@@ -1,6 +1,4 @@
-import { runTick } from '../../src/drip/scheduler'
 import { systemClock } from '../../src/lib/clock'
-import { silentLogger } from '../../src/lib/logger'
 import { type BenchContext, PG_UNREACHABLE } from './context'
 import { median, notMeasured, type Row } from './report'
 import { buildServices, createInstantMailer, setThrottleRate, stopServices } from './services'
@@ -37,7 +35,6 @@ async function measure(ctx: BenchContext, engine: Engine, size: number): Promise
       onChunk: (done) => ctx.log(`  tick ${engine} ${size.toLocaleString('en-US')}: seeded ${done}`),
     })
     const seedSeconds = (performance.now() - seedStart) / 1000
-    const deps = { db: bench.db, sender: services.sender, clock: systemClock, logger: silentLogger }
     const times: number[] = []
     let problem: string | null = null
     // Run 0 warms up (caches, JIT, the sender's first content load) and is not counted. Each run
@@ -52,7 +49,7 @@ async function measure(ctx: BenchContext, engine: Engine, size: number): Promise
         at: new Date(Date.now() - 60_000),
       })
       const start = performance.now()
-      const report = await runTick({ ...deps, tickBudgetMs: 60_000 })
+      const report = await services.tick()
       const ms = performance.now() - start
       if (run > 0) times.push(ms)
       if (due !== DUE || report.sent !== DUE)

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import { acquireDataDirLock } from '../db/data-dir-lock'
 import { migrate } from '../db/migrate'
+import { countSubscribersByState } from '../subscribers/store'
 import type { CliContext } from './context'
 import { EXIT, UsageError, writeLine } from './io'
 
@@ -113,12 +114,13 @@ export async function dbCommand(args: string[], ctx: CliContext): Promise<number
     }
     try {
       const pglite = await PGlite.create({ dataDir: pgdata, loadDataDir: new Blob([bytes]) })
-      await migrate(wrapPglite(pglite))
-      const { rows } = await pglite.query<{ n: number }>('select count(*)::int as n from subscribers')
+      const restored = wrapPglite(pglite)
+      await migrate(restored)
+      const states = await countSubscribersByState(restored)
       await pglite.close()
       writeLine(
         ctx.io.out,
-        `restored ${target} into ${config.dataDir}: ${rows[0]?.n ?? 0} subscribers${aside ? ` (previous database kept in ${aside})` : ''}`,
+        `restored ${target} into ${config.dataDir}: ${Object.values(states).reduce((a, b) => a + b, 0)} subscribers${aside ? ` (previous database kept in ${aside})` : ''}`,
       )
       return EXIT.ok
     } catch (error) {

@@ -1,17 +1,15 @@
-import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { renderWebVersion } from '../content/web-version'
-import {
-  countNewsletterAudience,
-  createNewsletterSend,
-  enqueueNewsletter,
-  findNewsletterSend,
-  finishNewsletterSends,
-  newsletterProgress,
-  reopenNewsletterSend,
-} from '../drip/newsletter-queue'
+import { issueProgress } from '../delivery/store/reads'
 import { systemClock } from '../lib/clock'
-import { listUnsubscribeHeaders } from '../mail/headers'
+import { deliverIssue, planIssueSend, sendTestCopy } from '../newsletters/issue'
+import {
+  findIssueSend,
+  listIssueSends,
+  measureAudience,
+  scheduleIssue,
+  startIssue,
+} from '../newsletters/sends'
 import { checkEmail } from '../subscribers/validate'
 import type { CliContext } from './context'
 import { EXIT, UsageError, writeLine } from './io'
@@ -59,22 +57,11 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
     if (values['test-to'] !== undefined) {
       const checked = checkEmail(values['test-to'])
       if (!checked.ok) throw new UsageError(`--test-to: ${checked.message}`)
-      const web = renderWebVersion(config.baseUrl, compiled)
-      const result = await runtime.services.mailer.send(
-        {
-          from: config.mail.from,
-          to: checked.email,
-          subject: `[TEST] ${web.subject}`,
-          html: web.html,
-          text: web.text,
-          headers: listUnsubscribeHeaders({
-            url: `${config.baseUrl}/unsubscribe`,
-            from: config.mail.from,
-            token: 'test',
-          }),
-          tags: [{ name: 'kind', value: 'test' }],
-        },
-        { idempotencyKey: `test-${randomUUID()}` },
+      const result = await sendTestCopy(
+        runtime.services.mailer,
+        compiled,
+        { baseUrl: config.baseUrl, from: config.mail.from },
+        checked.email,
       )
       if (!result.ok) {
         writeLine(ctx.io.err, `test send failed: ${result.code}: ${result.message}`)
@@ -89,10 +76,10 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
 
     // With --resend-to-new, only readers who never got the issue are queued: count those, not everyone.
     const onlyNew = values['resend-to-new'] === true
-    const audience = await countNewsletterAudience(db, slug)
+    const audience = await measureAudience(db, slug)
     const recipients = onlyNew ? audience.unsent : audience.eligible
     if (values['dry-run']) {
-      const existing = await findNewsletterSend(db, slug)
+      const existing = await findIssueSend(db, slug)
       writeLine(
         out,
         `"${issue.title}" (${slug}) would go to ${recipients} subscriber(s) now (confirmed, newsletter on${onlyNew ? ', never got it' : ''}).`,
@@ -108,19 +95,12 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
       return EXIT.ok
     }
 
-    const existing = await findNewsletterSend(db, slug)
-    const resume = existing?.status === 'sending'
-    if (existing && !resume && !values['resend-to-new']) {
-      const when =
-        existing.status === 'scheduled'
-          ? `scheduled for ${existing.scheduled_at.toISOString()}`
-          : `already ${existing.status}${existing.finished_at ? ` on ${existing.finished_at.toISOString()}` : ''} to ${existing.recipients} people`
-      writeLine(
-        ctx.io.err,
-        `refusing: "${slug}" is ${when}. To send it only to people who never got it, add --resend-to-new.`,
-      )
+    const plan = planIssueSend(slug, await findIssueSend(db, slug), onlyNew)
+    if ('refuse' in plan) {
+      writeLine(ctx.io.err, `refusing: ${plan.refuse}`)
       return EXIT.refused
     }
+    const resume = plan.start === 'resume'
     if (!values.yes && !resume) {
       const verb = at
         ? `Schedule "${issue.title}" for ${at.toISOString()}`
@@ -142,9 +122,7 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
       }
     }
     const now = systemClock.now()
-    const when = at ?? now
-    if (!existing) await createNewsletterSend(db, slug, when, now)
-    else if (!resume) await reopenNewsletterSend(db, slug, when)
+    if (!resume) await scheduleIssue(db, slug, at ?? now, now)
     if (at && at > now) {
       writeLine(
         out,
@@ -153,13 +131,9 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
       return EXIT.ok
     }
     if (resume) writeLine(out, `"${slug}" was being sent: resuming with the rest only.`)
-    await db.query(
-      `update newsletter_sends set status = 'sending', started_at = coalesce(started_at, $2) where slug = $1`,
-      [slug, now],
-    )
-    // The enqueue walks the whole audience (`seen`), whoever of it is new.
+    // The queueing walks the whole audience (`seen`), whoever of it is new.
     const queuing = createProgress({ label: 'queueing', stream: ctx.io.err, total: audience.eligible })
-    await enqueueNewsletter(db, slug, now, (_queued, seen) => queuing.update(seen))
+    await startIssue(db, slug, now, (_queued, seen) => queuing.update(seen))
     queuing.finish()
     // Awaited here: the finally below closes the database only once the send is over.
     return await sendIssue(ctx, runtime, slug)
@@ -175,18 +149,17 @@ async function sendIssue(
   slug: string,
 ): Promise<number> {
   const { db } = runtime.database
-  const start = await newsletterProgress(db, slug)
-  const total = start.queued + start.claimed
-  const done0 = start.sent + start.failed + start.skipped
-  const bar = createProgress({ label: 'sending', stream: ctx.io.err, total })
-  const report = await runtime.services.sender.run({
-    filter: { kind: 'newsletter', item: slug },
-    budgetMs: 24 * 60 * 60 * 1000,
-    onBatch: (r) => bar.update(r.sent + r.failed + r.skipped),
-  })
+  const before = await issueProgress(db, slug)
+  const bar = createProgress({ label: 'sending', stream: ctx.io.err, total: before.queued + before.claimed })
+  const { after: end, report } = await deliverIssue(
+    db,
+    runtime.services.sender,
+    slug,
+    () => systemClock.now(),
+    (r) => bar.update(r.sent + r.failed + r.skipped),
+  )
   bar.finish()
-  await finishNewsletterSends(db, systemClock.now())
-  const end = await newsletterProgress(db, slug)
+  const done0 = before.sent + before.failed + before.skipped
   const out = ctx.io.out
   writeLine(
     out,
@@ -207,8 +180,9 @@ async function sendIssue(
 async function listIssues(ctx: CliContext): Promise<number> {
   const runtime = await ctx.open({ logLevel: 'warn' })
   try {
+    const sends = await listIssueSends(runtime.database.db)
     for (const issue of runtime.content.current.newsletters) {
-      const send = await findNewsletterSend(runtime.database.db, issue.slug)
+      const send = sends.get(issue.slug)
       writeLine(
         ctx.io.out,
         `${issue.date}  ${issue.slug.padEnd(32)} ${send ? `${send.status} (${send.recipients} recipients)` : 'not sent'}`,

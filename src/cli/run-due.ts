@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { runTick } from '../drip/scheduler'
+import { countDue } from '../delivery/store/reads'
 import { fixedClock, systemClock } from '../lib/clock'
 import type { CliContext } from './context'
 import { EXIT, UsageError, writeLine } from './io'
@@ -25,33 +25,16 @@ export async function runDueCommand(args: string[], ctx: CliContext): Promise<nu
   const runtime = await ctx.open({ clock })
   try {
     const { services, database } = runtime
-    const config = ctx.config()
     // Due now (and claims to take over): what the bar counts towards. Lessons held for another local
     // day and newsletter issues that start in this tick make the real figure differ; the bar follows.
-    // Both counts read an index (deliveries_due; open batches and their members), never the whole queue.
-    const { rows } = await database.db.query<{ n: number }>(
-      `select ((select count(*) from deliveries where status = 'queued' and due_at <= $1)
-             + (select count(*) from send_batches b join deliveries d on d.batch_id = b.id
-                where b.completed_at is null and d.status = 'claimed'))::int as n`,
-      [clock.now()],
-    )
-    const due = rows[0]?.n ?? 0
+    const due = await countDue(database.db, clock.now())
     const bar = createProgress({ label: 'sending', stream: ctx.io.err, total: due })
-    const report = await runTick(
-      {
-        db: database.db,
-        sender: services.sender,
-        clock,
-        logger: ctx.logger(),
-        tickBudgetMs: config.schedule.tickBudgetMs,
+    const report = await services.tick({
+      onBatch: (r) => {
+        const done = r.sent + r.failed + r.skipped + r.retrying
+        bar.update(done, Math.max(done, due))
       },
-      {
-        onBatch: (r) => {
-          const done = r.sent + r.failed + r.skipped + r.retrying
-          bar.update(done, Math.max(done, due))
-        },
-      },
-    )
+    })
     bar.finish()
     writeLine(
       ctx.io.out,

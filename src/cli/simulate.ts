@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { DateTime, IANAZone } from 'luxon'
-import { progressOf } from '../drip/enroll'
-import { localDate, type PlannedLesson, planRemaining, planTimeline } from '../drip/plan'
+import { type PlannedLesson, planTimeline } from '../course/plan'
+import { readerTimeline } from '../course/timeline'
 import { systemClock } from '../lib/clock'
 import { openContent } from '../runtime'
 import { findSubscriberByKey } from '../subscribers/store'
@@ -58,38 +58,19 @@ export async function simulateCommand(args: string[], ctx: CliContext): Promise<
       writeLine(ctx.io.err, `no subscriber with the address ${values.email}`)
       return EXIT.failed
     }
-    const { rows } = await db.query<{ item: string; status: string; due_at: Date; sent_at: Date | null }>(
-      `select item, status, due_at, sent_at from deliveries where subscriber_id = $1 and kind = 'lesson' order by id`,
-      [s.id],
-    )
     writeLine(
       ctx.io.out,
       `${s.email}: ${s.status}${s.course_paused ? ', course paused' : ''}, time zone ${s.timezone}`,
     )
-    const progress = progressOf(s)
-    if (!progress) {
+    const shown = await readerTimeline(
+      db,
+      s.id,
+      { lessons: content.lessons, schedule: settings },
+      systemClock.now(),
+    )
+    if (!shown) {
       writeLine(ctx.io.out, 'not enrolled yet (the course starts when the address is confirmed)')
       return EXIT.ok
-    }
-    const shown: (PlannedLesson & { state?: string })[] = rows.map((row) => ({
-      slug: row.item,
-      day: content.lesson(row.item)?.day ?? -1,
-      dueAt: row.sent_at ?? row.due_at,
-      localDate: '',
-      state: row.status,
-    }))
-    // After the lesson waiting in the queue (if any), the rest as planned from there.
-    const waiting = rows.find((row) => row.status === 'queued' || row.status === 'claimed')
-    const waitingLesson = waiting ? content.lesson(waiting.item) : undefined
-    const from =
-      waitingLesson && waiting
-        ? { ...progress, lastDay: waitingLesson.day, lastSentOn: localDate(waiting.due_at, s.timezone) }
-        : progress
-    if (s.status === 'confirmed' && !s.course_paused) {
-      const now = systemClock.now()
-      const after = waiting && waiting.due_at > now ? waiting.due_at : now
-      for (const p of planRemaining(from, content.lessons, settings, after))
-        shown.push({ ...p, state: 'planned' })
     }
     printTimeline(ctx, shown, s.timezone)
     return EXIT.ok

@@ -1,41 +1,17 @@
 import { parseArgs } from 'node:util'
+import { countByStatusAndPause } from '../course/progress'
 import type { Queryable } from '../db/db'
-import { sendingPausedUntil } from '../drip/throttle'
+import { readQueueSummary } from '../delivery/store/reads'
+import { sendingPausedUntil } from '../delivery/throttle'
 import type { CliContext } from './context'
 import { EXIT, writeLine } from './io'
 import { formatTable } from './table'
 
 /** Counts of subscribers and deliveries, the next due times, open batches, and any send pause. */
 export async function readStatus(db: Queryable, now: Date) {
-  const subscribers = await db.query<{ status: string; paused: boolean; n: number }>(
-    'select status, course_paused as paused, count(*)::int as n from subscribers group by 1, 2 order by 1, 2',
-  )
-  const deliveries = await db.query<{
-    kind: string
-    item: string
-    status: string
-    n: number
-    next_due: Date | null
-  }>(
-    // Every confirmation has an item of its own: count them together.
-    `select kind, case when kind = 'confirmation' then 'confirm-*' else item end as item, status, count(*)::int as n,
-            min(due_at) filter (where status = 'queued') as next_due
-     from deliveries group by 1, 2, 3 order by 1, 2, 3`,
-  )
-  const batches = await db.query<{ open: number; retrying: number; next_retry: Date | null }>(
-    `select count(*)::int as open, count(*) filter (where attempts > 0)::int as retrying,
-            min(lease_until) filter (where attempts > 0) as next_retry
-     from send_batches where completed_at is null`,
-  )
-  const failures = await db.query<{ kind: string; item: string; last_error: string; n: number }>(
-    `select kind, item, last_error, count(*)::int as n from deliveries where status = 'failed'
-     group by 1, 2, 3 order by n desc limit 10`,
-  )
   return {
-    subscribers: subscribers.rows,
-    deliveries: deliveries.rows,
-    batches: batches.rows[0]!,
-    failures: failures.rows,
+    subscribers: await countByStatusAndPause(db),
+    ...(await readQueueSummary(db)),
     paused: await sendingPausedUntil(db, now),
   }
 }

@@ -71,7 +71,7 @@ export async function compileLesson(
       siteUrl={site.baseUrl}
       title={lesson.title}
       preview={lesson.preview}
-      markdown={lesson.markdown}
+      body={lesson.tree}
       lessonNumber={position.number}
       lessonCount={position.count}
       postalAddress={site.postalAddress}
@@ -96,7 +96,7 @@ export async function compileNewsletter(newsletter: Newsletter, site: SiteInfo):
       siteUrl={site.baseUrl}
       title={newsletter.title}
       preview={newsletter.preview}
-      markdown={newsletter.markdown}
+      body={newsletter.tree}
       dateLabel={formatDateLabel(newsletter.date)}
       postalAddress={site.postalAddress}
       {...personal}

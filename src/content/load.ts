@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import matter from 'gray-matter'
+import type { Root } from 'mdast'
 import type { z } from 'zod'
 import { lessonFrontMatter, newsletterFrontMatter, slugFromFileName, unknownKeyMessage } from './front-matter'
 import { parseMarkdown } from './markdown'
@@ -78,22 +79,27 @@ function frontMatterProblems(
   })
 }
 
-function bodyProblems(parsed: ParsedFile, file: string): ContentProblem[] {
+/** The body parsed once: its tree (for the templates) and its problems by file line. */
+function checkBody(parsed: ParsedFile, file: string): { tree: Root; problems: ContentProblem[] } {
   const seen = new Set<string>()
-  return parseMarkdown(parsed.markdown)
-    .problems.filter((problem) => {
-      // Inline HTML parses as separate opening and closing tags: one report per line is enough.
-      const key = `${problem.line}:${problem.message}`
-      if (seen.has(key)) return false
-      seen.add(key)
-      return true
-    })
-    .map((problem) => ({
-      file,
-      field: 'body',
-      message: problem.message,
-      line: parsed.bodyLine + problem.line - 1,
-    }))
+  const { tree, problems } = parseMarkdown(parsed.markdown)
+  return {
+    tree,
+    problems: problems
+      .filter((problem) => {
+        // Inline HTML parses as separate opening and closing tags: one report per line is enough.
+        const key = `${problem.line}:${problem.message}`
+        if (seen.has(key)) return false
+        seen.add(key)
+        return true
+      })
+      .map((problem) => ({
+        file,
+        field: 'body',
+        message: problem.message,
+        line: parsed.bodyLine + problem.line - 1,
+      })),
+  }
 }
 
 function listMarkdownFiles(dir: string): string[] {
@@ -120,6 +126,7 @@ interface CheckedFile<T> {
   name: string
   file: string
   parsed: ParsedFile
+  tree: Root
   fields?: T
 }
 
@@ -138,8 +145,15 @@ function checkFiles<S extends z.ZodObject>(
     const before = problems.length
     const result = schema.safeParse(parsed.data)
     if (!result.success) problems.push(...frontMatterProblems(result.error.issues, file, parsed, allowed))
-    problems.push(...bodyProblems(parsed, file))
-    checked.push({ name, file, parsed, fields: problems.length === before ? result.data : undefined })
+    const body = checkBody(parsed, file)
+    problems.push(...body.problems)
+    checked.push({
+      name,
+      file,
+      parsed,
+      tree: body.tree,
+      fields: problems.length === before ? result.data : undefined,
+    })
   }
   return checked
 }
@@ -174,10 +188,12 @@ export function loadLessons(dir: string): { lessons: Lesson[]; problems: Content
   const problems: ContentProblem[] = []
   const checked = checkFiles(dir, lessonFrontMatter, problems)
   problems.push(...sequenceProblems(checked.map(placementOf)))
-  const lessons = checked.flatMap(({ name, file, parsed, fields }): Lesson[] => {
+  const lessons = checked.flatMap(({ name, file, parsed, tree, fields }): Lesson[] => {
     if (!fields) return []
     const slug = fields.slug ?? slugFromFileName(name)
-    return [{ kind: 'lesson', file, ...fields, slug, markdown: parsed.markdown, bodyLine: parsed.bodyLine }]
+    return [
+      { kind: 'lesson', file, ...fields, slug, markdown: parsed.markdown, tree, bodyLine: parsed.bodyLine },
+    ]
   })
   return { lessons, problems }
 }
@@ -214,11 +230,19 @@ export function loadNewsletters(dir: string): { newsletters: Newsletter[]; probl
   const checked = checkFiles(dir, newsletterFrontMatter, problems)
   // Issues have no day: only their slugs are compared.
   problems.push(...sequenceProblems(checked.map((file) => ({ ...placementOf(file), day: undefined }))))
-  const newsletters = checked.flatMap(({ name, file, parsed, fields }): Newsletter[] => {
+  const newsletters = checked.flatMap(({ name, file, parsed, tree, fields }): Newsletter[] => {
     if (!fields) return []
     const slug = fields.slug ?? slugFromFileName(name)
     return [
-      { kind: 'newsletter', file, ...fields, slug, markdown: parsed.markdown, bodyLine: parsed.bodyLine },
+      {
+        kind: 'newsletter',
+        file,
+        ...fields,
+        slug,
+        markdown: parsed.markdown,
+        tree,
+        bodyLine: parsed.bodyLine,
+      },
     ]
   })
   return { newsletters, problems }

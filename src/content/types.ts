@@ -1,3 +1,5 @@
+import type { Root } from 'mdast'
+
 /** A lesson of the course, as loaded and validated from `lessons/*.md`. */
 export interface Lesson {
   kind: 'lesson'
@@ -11,6 +13,8 @@ export interface Lesson {
   /** Days after confirmation; 0 is sent right away. */
   day: number
   markdown: string
+  /** The body parsed once, when it was checked; the templates render this tree. */
+  tree: Root
   /** Line of the file on which the Markdown body starts, to report body problems by file line. */
   bodyLine: number
 }
@@ -26,6 +30,7 @@ export interface Newsletter {
   /** Publication date, YYYY-MM-DD: issues dated in the future are not public yet. */
   date: string
   markdown: string
+  tree: Root
   bodyLine: number
 }
 

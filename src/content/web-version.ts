@@ -1,4 +1,4 @@
-import { urls, viewInBrowserUrl } from '../lib/urls'
+import { urls, viewInBrowserUrl } from '../lib/links'
 import { type CompiledEmail, type PersonalValues, personalize } from './personalize'
 
 /**

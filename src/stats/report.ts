@@ -1,16 +1,16 @@
 import type { Content } from '../content/catalog'
+import { countCompleted } from '../course/progress'
 import type { Queryable } from '../db/db'
-import type { SubscriberStatus } from '../subscribers/store'
+import type { SubscriberStatus } from '../db/rows'
+import { countItemFigures, type ItemFigures } from '../delivery/store/reads'
 import {
-  countCourseTotals,
   countDailySignups,
-  countItemFigures,
+  countSignedUpAndConfirmed,
   countSubscribersByState,
   countUnsubscribedAfter,
   type DayFigures,
-  type ItemFigures,
   SUBSCRIBER_STATES,
-} from './queries'
+} from '../subscribers/store'
 
 /** One email's figures with its place in the content and the people who left after it. */
 export interface EmailRow extends ItemFigures {
@@ -122,7 +122,7 @@ export async function readStats(
     countItemFigures(q, 'lesson'),
     countItemFigures(q, 'newsletter'),
     countUnsubscribedAfter(q),
-    countCourseTotals(q),
+    countSignedUpAndConfirmed(q).then(async (first) => ({ ...first, completed: await countCompleted(q) })),
   ])
   const lessons = orderRows(content.lessons, lessonFigures, (f, title, lesson) => ({
     ...f,

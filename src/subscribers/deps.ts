@@ -1,5 +1,5 @@
+import type { CourseSettings } from '../course/lessons'
 import type { Db } from '../db/db'
-import type { LessonRef, ScheduleSettings } from '../drip/plan'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 
@@ -9,9 +9,8 @@ export interface SubscriberDeps {
   clock: Clock
   logger: Logger
   secret: string
-  schedule: ScheduleSettings
-  /** The lessons of the current content, sorted by day. */
-  lessons: () => readonly LessonRef[]
+  /** The course as the current content has it: its lessons by day, and the schedule. */
+  course: () => CourseSettings
   /** Asks the sender to send these queued deliveries now (confirmation, lesson day 0), without waiting for a tick. */
   sendSoon: (deliveryIds: number[]) => void
 }

@@ -1,10 +1,10 @@
+import { type CourseSettings, replanNextLesson, startCourses } from '../course/lessons'
+import { nextLesson } from '../course/plan'
 import type { Queryable } from '../db/db'
-import { progressOf, replanLesson } from '../drip/enroll'
-import { type LessonRef, lessonDueAt, localDate, nextLesson, type ScheduleSettings } from '../drip/plan'
-import type { DeliveryKind } from '../drip/queue'
+import type { Subscriber } from '../db/rows'
+import { queueEmails } from '../delivery/store/queue'
+import { findErasedKeys } from './erased'
 import type { ImportRow, RowProblem } from './import-rows'
-import type { Subscriber } from './store'
-import { findSuppressedKeys } from './suppression-batch'
 
 /** Recorded as the consent wording of imported people: they agreed to some text elsewhere, not to our form. */
 export const IMPORT_CONSENT_VERSION = 'import'
@@ -15,8 +15,7 @@ export const IMPORT_SOURCE = 'import'
 export interface ChunkSettings {
   /** One instant for the whole import: enrolment day 0, confirmation sends and updated_at. */
   now: Date
-  lessons: readonly LessonRef[]
-  schedule: ScheduleSettings
+  course: CourseSettings
   sendConfirmations: boolean
   /** Reads the database to say what would happen, writes nothing. */
   dryRun: boolean
@@ -35,28 +34,6 @@ export interface ChunkOutcome {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null
 
-/**
- * Queues many emails in one statement: the same row and the same unique-key guard as enqueueDelivery,
- * batched because PGlite spends about half a millisecond per statement (100,000 people one by one
- * would take minutes).
- */
-async function enqueueMany(
-  q: Queryable,
-  kind: DeliveryKind,
-  items: readonly { subscriberId: number; item: string; dueAt: Date }[],
-  now: Date,
-): Promise<number> {
-  if (items.length === 0) return 0
-  const { rowCount } = await q.query(
-    `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-     select u.subscriber_id, $1, u.item, 'queued', u.due_at, $5, $5
-     from unnest($2::bigint[], $3::text[], $4::timestamptz[]) as u(subscriber_id, item, due_at)
-     on conflict (subscriber_id, kind, item) do nothing`,
-    [kind, items.map((d) => d.subscriberId), items.map((d) => d.item), items.map((d) => iso(d.dueAt)), now],
-  )
-  return rowCount
-}
-
 /** New people, in one statement. Returns the rows inserted (an address a concurrent signup took is left out). */
 async function insertMany(
   q: Queryable,
@@ -65,26 +42,15 @@ async function insertMany(
 ): Promise<Subscriber[]> {
   const { now, sendConfirmations } = settings
   const zone = (row: ImportRow) => row.timezone ?? 'UTC'
-  // Today's date per zone, computed once per zone rather than once per person (a zone lookup costs ~40 µs).
-  const today = new Map<string, string>()
-  const anchor = (row: ImportRow) => {
-    const z = zone(row)
-    let date = today.get(z)
-    if (date === undefined) {
-      date = localDate(now, z)
-      today.set(z, date)
-    }
-    return date
-  }
   const { rows: inserted } = await q.query<Subscriber>(
     `insert into subscribers (email, email_key, name, timezone, status, consent_at, consent_source,
-       consent_text_version, confirmed_at, course_anchor_date, confirmation_sent_at, created_at, updated_at)
+       consent_text_version, confirmed_at, confirmation_sent_at, created_at, updated_at)
      select u.email, u.email_key, u.name, u.timezone, u.status, u.confirmed_at, u.consent_source,
-       u.consent_text_version, u.confirmed_at, u.anchor, u.confirmation_sent_at, $11, $11
+       u.consent_text_version, u.confirmed_at, u.confirmation_sent_at, $10, $10
      from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-       $8::text[], $9::date[], $10::timestamptz[])
+       $8::text[], $9::timestamptz[])
        as u(email, email_key, name, timezone, status, confirmed_at, consent_source, consent_text_version,
-         anchor, confirmation_sent_at)
+         confirmation_sent_at)
      on conflict (email_key) do nothing
      returning *`,
     [
@@ -96,9 +62,6 @@ async function insertMany(
       rows.map((r) => iso(r.confirmedAt)),
       rows.map((r) => r.consentSource ?? IMPORT_SOURCE),
       rows.map((r) => (r.confirmedAt ? IMPORT_CONSENT_VERSION : null)),
-      // Enrolled as of the import: day 0 is today in their zone, whenever they confirmed elsewhere, so
-      // nobody gets a backlog of lessons "missed" since an old confirmation date.
-      rows.map((r) => (r.confirmedAt ? anchor(r) : null)),
       rows.map((r) => (!r.confirmedAt && sendConfirmations ? iso(now) : null)),
       now,
     ],
@@ -155,7 +118,7 @@ export async function importChunk(
   )
   const existing = new Map(found.map((s) => [s.email_key, s]))
   const fresh = rows.filter((r) => !existing.has(r.key))
-  const erased = await findSuppressedKeys(
+  const erased = await findErasedKeys(
     q,
     fresh.map((r) => r.key),
   )
@@ -183,7 +146,7 @@ export async function importChunk(
     outcome.createdConfirmed = toCreate.filter((r) => r.confirmedAt).length
     outcome.createdPending = toCreate.length - outcome.createdConfirmed
     outcome.confirmationsQueued = settings.sendConfirmations ? outcome.createdPending : 0
-    outcome.lessonsQueued = nextLesson(settings.lessons, null) ? outcome.createdConfirmed : 0
+    outcome.lessonsQueued = nextLesson(settings.course.lessons, null) ? outcome.createdConfirmed : 0
     return outcome
   }
 
@@ -191,8 +154,7 @@ export async function importChunk(
   outcome.updated = updated.length
   const moved = new Set(changes.filter((c) => c.timezone !== null).map((c) => c.id))
   // A new time zone moves the waiting lesson to the send hour there, as the preferences page does.
-  for (const s of updated)
-    if (moved.has(s.id)) await replanLesson(q, s, settings.lessons, settings.schedule, now)
+  for (const s of updated) if (moved.has(s.id)) await replanNextLesson(q, s.id, settings.course, now)
 
   const inserted = await insertMany(q, toCreate, settings)
   outcome.unchanged += toCreate.length - inserted.length
@@ -201,24 +163,24 @@ export async function importChunk(
   outcome.createdConfirmed = confirmed.length
   outcome.createdPending = pending.length
 
-  // The lesson queueNextLesson would queue for a fresh enrolment, planned by the same functions.
-  const first = nextLesson(settings.lessons, null)
-  if (first) {
-    const lessons = confirmed.map((s) => ({
-      subscriberId: s.id,
-      item: first.slug,
-      dueAt: lessonDueAt(progressOf(s)!, first, settings.schedule, now),
-    }))
-    outcome.lessonsQueued = await enqueueMany(q, 'lesson', lessons, now)
-  }
+  // Enrolled as of the import: day 0 is today in their zone, whenever they confirmed elsewhere, so
+  // nobody gets a backlog of lessons "missed" since an old confirmation date.
+  const started = await startCourses(
+    q,
+    confirmed.map((s) => ({ subscriberId: s.id, timezone: s.timezone })),
+    settings.course,
+    now,
+  )
+  outcome.lessonsQueued = started.length
   if (settings.sendConfirmations) {
-    // The two statements of subscribe.ts's queueConfirmation: confirmation_sent_at was set by the insert.
+    // confirmation_sent_at was set by the insert.
     const confirmations = pending.map((s) => ({
       subscriberId: s.id,
-      item: `confirm-${now.getTime()}`,
+      kind: 'confirmation' as const,
+      item: null,
       dueAt: now,
     }))
-    outcome.confirmationsQueued = await enqueueMany(q, 'confirmation', confirmations, now)
+    outcome.confirmationsQueued = (await queueEmails(q, confirmations, now)).length
   }
   return outcome
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
+import type { CourseSettings } from '../course/lessons'
 import type { Db } from '../db/db'
-import type { LessonRef, ScheduleSettings } from '../drip/plan'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import { readCsvRecords } from './import-csv'
@@ -12,8 +12,7 @@ export interface ImportDeps {
   db: Db
   clock: Clock
   logger: Logger
-  schedule: ScheduleSettings
-  lessons: () => readonly LessonRef[]
+  course: () => CourseSettings
 }
 
 export interface ImportOptions {
@@ -61,8 +60,7 @@ export async function importSubscribers(
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
   const settings: ChunkSettings = {
     now,
-    lessons: deps.lessons(),
-    schedule: deps.schedule,
+    course: deps.course(),
     sendConfirmations: options.sendConfirmations ?? false,
     dryRun,
   }

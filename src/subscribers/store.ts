@@ -1,34 +1,10 @@
 import type { Queryable } from '../db/db'
+import type { Subscriber, SubscriberStatus } from '../db/rows'
 
-export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced' | 'complained'
-
-/** A subscriber row as stored. Dates of the course are local dates (YYYY-MM-DD) in `timezone`. */
-export interface Subscriber {
-  id: number
-  email: string
-  email_key: string
-  name: string | null
-  timezone: string
-  status: SubscriberStatus
-  newsletter_opt_in: boolean
-  course_paused: boolean
-  course_paused_at: Date | null
-  course_anchor_date: string | null
-  course_last_day: number | null
-  course_last_sent_on: string | null
-  course_completed_at: Date | null
-  consent_at: Date | null
-  consent_source: string | null
-  consent_ip: string | null
-  consent_text_version: string | null
-  confirmed_at: Date | null
-  confirmation_sent_at: Date | null
-  unsubscribed_at: Date | null
-  unsubscribed_after: string | null
-  soft_bounces: number
-  created_at: Date
-  updated_at: Date
-}
+/**
+ * Every statement on `subscribers` but the course's columns (see course/progress.ts): finding people,
+ * adding them, changing what they may change, and the audience and counts others read.
+ */
 
 export async function findSubscriberByKey(
   q: Queryable,
@@ -61,6 +37,9 @@ export interface NewSubscriber {
   consentIp: string | null
   consentTextVersion: string | null
   confirmedAt: Date | null
+  newsletterOptIn?: boolean
+  /** Set when a confirmation is queued with the new row. */
+  confirmationSentAt?: Date | null
 }
 
 /** Inserts a subscriber; returns undefined if the address exists already (a concurrent signup). */
@@ -70,9 +49,9 @@ export async function insertSubscriber(
   now: Date,
 ): Promise<Subscriber | undefined> {
   const { rows } = await q.query<Subscriber>(
-    `insert into subscribers (email, email_key, name, timezone, status, consent_at, consent_source, consent_ip,
-       consent_text_version, confirmed_at, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+    `insert into subscribers (email, email_key, name, timezone, status, newsletter_opt_in, consent_at, consent_source,
+       consent_ip, consent_text_version, confirmed_at, confirmation_sent_at, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
      on conflict (email_key) do nothing
      returning *`,
     [
@@ -81,11 +60,13 @@ export async function insertSubscriber(
       s.name,
       s.timezone,
       s.status,
+      s.newsletterOptIn ?? true,
       s.consentAt,
       s.consentSource,
       s.consentIp,
       s.consentTextVersion,
       s.confirmedAt,
+      s.confirmationSentAt ?? null,
       now,
     ],
   )
@@ -98,12 +79,6 @@ export interface SubscriberPatch {
   timezone?: string
   status?: SubscriberStatus
   newsletter_opt_in?: boolean
-  course_paused?: boolean
-  course_paused_at?: Date | null
-  course_anchor_date?: string | null
-  course_last_day?: number | null
-  course_last_sent_on?: string | null
-  course_completed_at?: Date | null
   confirmed_at?: Date | null
   confirmation_sent_at?: Date | null
   unsubscribed_at?: Date | null
@@ -120,12 +95,6 @@ const PATCHABLE = new Set<string>([
   'timezone',
   'status',
   'newsletter_opt_in',
-  'course_paused',
-  'course_paused_at',
-  'course_anchor_date',
-  'course_last_day',
-  'course_last_sent_on',
-  'course_completed_at',
   'confirmed_at',
   'confirmation_sent_at',
   'unsubscribed_at',
@@ -157,40 +126,101 @@ export async function updateSubscriber(
 }
 
 /**
- * The common signup in one statement: a new pending subscriber and their confirmation email, queued
- * together (atomic, no transaction round trips). Returns nothing if the address exists already, so
- * the caller takes the slower path that looks at the existing row.
+ * Who gets a newsletter issue: confirmed readers with the newsletter on, a page of ids at a time (the
+ * ids after `after`, in order). The same rule gives the count shown before a send, so the number the
+ * CLI announces is the number it queues.
  */
-export async function insertPendingWithConfirmation(
+const NEWSLETTER_AUDIENCE = `status = 'confirmed' and newsletter_opt_in`
+
+export async function listNewsletterAudience(
   q: Queryable,
-  s: NewSubscriber & { newsletterOptIn: boolean; confirmationItem: string },
-  now: Date,
-): Promise<{ subscriberId: number; deliveryId: number } | undefined> {
-  const { rows } = await q.query<{ subscriber_id: number; id: number }>(
-    `with created as (
-       insert into subscribers (email, email_key, name, timezone, status, newsletter_opt_in, consent_at, consent_source,
-         consent_ip, consent_text_version, confirmation_sent_at, created_at, updated_at)
-       values ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $10, $10)
-       on conflict (email_key) do nothing
-       returning id
-     )
-     insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-     select id, 'confirmation', $11, 'queued', $10, $10, $10 from created
-     returning id, subscriber_id`,
-    [
-      s.email,
-      s.key,
-      s.name,
-      s.timezone,
-      s.newsletterOptIn,
-      s.consentAt,
-      s.consentSource,
-      s.consentIp,
-      s.consentTextVersion,
-      now,
-      s.confirmationItem,
-    ],
+  page: { after: number; limit: number },
+): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>(
+    `select id from subscribers where ${NEWSLETTER_AUDIENCE} and id > $1 order by id limit $2`,
+    [page.after, page.limit],
   )
-  const row = rows[0]
-  return row ? { subscriberId: row.subscriber_id, deliveryId: row.id } : undefined
+  return rows.map((row) => row.id)
+}
+
+export async function countNewsletterAudience(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    `select count(*)::int as n from subscribers where ${NEWSLETTER_AUDIENCE}`,
+  )
+  return rows[0]?.n ?? 0
+}
+
+/** Every state a subscriber can be in, in the order people move through them. */
+export const SUBSCRIBER_STATES: readonly SubscriberStatus[] = [
+  'pending',
+  'confirmed',
+  'unsubscribed',
+  'bounced',
+  'complained',
+]
+
+/** How many people are in each state (every state present, zero if empty). */
+export async function countSubscribersByState(q: Queryable): Promise<Record<SubscriberStatus, number>> {
+  const { rows } = await q.query<{ status: SubscriberStatus; n: number }>(
+    'select status, count(*)::int as n from subscribers group by status',
+  )
+  const counts = Object.fromEntries(SUBSCRIBER_STATES.map((s) => [s, 0])) as Record<SubscriberStatus, number>
+  for (const row of rows) counts[row.status] = row.n
+  return counts
+}
+
+/** Signups (rows created) and confirmations on one UTC day. */
+export interface DayFigures {
+  /** YYYY-MM-DD (UTC). */
+  day: string
+  signups: number
+  confirmations: number
+}
+
+/**
+ * Signups and confirmations per UTC day in [from, to), days without any left out. A confirmation is
+ * counted on the day of the person's latest confirmation (confirmed_at keeps only that one).
+ */
+export async function countDailySignups(q: Queryable, from: Date, to: Date): Promise<DayFigures[]> {
+  const { rows } = await q.query<DayFigures>(
+    `select to_char(day, 'YYYY-MM-DD') as day, sum(signups)::int as signups,
+            sum(confirmations)::int as confirmations
+     from (
+       select (created_at at time zone 'UTC')::date as day, 1 as signups, 0 as confirmations
+       from subscribers where created_at >= $1 and created_at < $2
+       union all
+       select (confirmed_at at time zone 'UTC')::date, 0, 1
+       from subscribers where confirmed_at >= $1 and confirmed_at < $2
+     ) happened
+     group by day order by day`,
+    [from, to],
+  )
+  return rows
+}
+
+/**
+ * How many people left right after each email (`kind:item` → count), from `unsubscribed_after`, the
+ * last email sent to them when they unsubscribed.
+ */
+export async function countUnsubscribedAfter(q: Queryable): Promise<Map<string, number>> {
+  const { rows } = await q.query<{ item: string; n: number }>(
+    `select unsubscribed_after as item, count(*)::int as n from subscribers
+     where unsubscribed_after is not null group by unsubscribed_after`,
+  )
+  return new Map(rows.map((row) => [row.item, row.n]))
+}
+
+/** Everyone who signed up, and everyone who confirmed: the first two steps of the funnel. */
+export async function countSignedUpAndConfirmed(
+  q: Queryable,
+): Promise<{ signedUp: number; confirmed: number }> {
+  const { rows } = await q.query<{ signed_up: number; confirmed: number }>(
+    'select count(*)::int as signed_up, count(confirmed_at)::int as confirmed from subscribers',
+  )
+  return { signedUp: rows[0]?.signed_up ?? 0, confirmed: rows[0]?.confirmed ?? 0 }
+}
+
+/** Deletes a person; their deliveries go with them (the foreign key cascades). */
+export async function deleteSubscriber(q: Queryable, id: number): Promise<void> {
+  await q.query('delete from subscribers where id = $1', [id])
 }

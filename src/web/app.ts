@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
+import { methodNotAllowed } from 'hono/method-not-allowed'
 import { DatabaseUnavailableError } from '../db/db'
 import { ASSET_PATHS, SIGNUP_JS, SITE_CSS } from './assets'
 import type { WebDeps } from './deps'
@@ -15,18 +16,6 @@ import { securityHeaders } from './security'
 /** Request bodies above this are refused (413) before they are read. */
 export const BODY_LIMIT_BYTES = 16 * 1024
 
-/** Routes and the methods they answer, for 405 + Allow on the others. */
-const METHODS: Record<string, string> = {
-  '/': 'GET',
-  '/subscribe': 'POST, OPTIONS',
-  '/subscribe/thanks': 'GET',
-  '/confirm': 'GET, POST',
-  '/confirm/resend': 'POST',
-  '/unsubscribe': 'GET, POST',
-  '/preferences': 'GET, POST',
-  '/healthz': 'GET',
-}
-
 /**
  * The HTTP app. Tests call `app.request(...)` directly (no port); `npm start` serves it with
  * @hono/node-server.
@@ -35,6 +24,18 @@ export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) =
   const app = new Hono()
   const site = deps.config.mail.courseName
   app.use('*', securityHeaders({ hsts: deps.config.env === 'production' }))
+  // A path that exists answers other methods with 405 and the Allow header (RFC 9110), from the routes.
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const allow = methods.join(', ')
+        c.header('Allow', allow)
+        return c.html(messagePage(site, 'Method not allowed', `This address answers ${allow} only.`), 405)
+      },
+    }),
+  )
   app.use(
     '*',
     bodyLimit({
@@ -72,12 +73,6 @@ export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) =
   devInboxRoutes(app, deps)
   for (const add of extra) add(app, deps)
 
-  for (const [path, allow] of Object.entries(METHODS)) {
-    app.all(path, (c) => {
-      c.header('Allow', allow)
-      return c.html(messagePage(site, 'Method not allowed', `This address answers ${allow} only.`), 405)
-    })
-  }
   app.notFound((c) => c.html(messagePage(site, 'Page not found', 'There is nothing at this address.'), 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()

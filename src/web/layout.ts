@@ -30,7 +30,7 @@ ${body}
 ${script ? html`<script src="${ASSET_PATHS.js}" defer></script>` : ''}
 </body>
 </html>
-`.value
+`.toString()
 }
 
 /** A short page with a heading and a few paragraphs (results, errors). */

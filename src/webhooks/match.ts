@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/db'
+import { findByProviderId, findDeliveryById, type SignalTarget } from '../delivery/store/signals'
+import { findSubscriberById, findSubscriberByKey } from '../subscribers/store'
 import { checkEmail } from '../subscribers/validate'
 import type { EmailEvent } from './events'
 
@@ -8,33 +10,12 @@ export interface EventTarget {
    * `sentAt`: when the email went out (or was queued, if the send is not recorded yet). `inFlight`: the
    * provider call is made but its outcome not recorded yet (the row is still claimed).
    */
-  delivery: { id: number; kind: string; item: string; sentAt: Date; inFlight: boolean } | null
+  delivery: { id: number; kind: string; item: string | null; sentAt: Date; inFlight: boolean } | null
   subscriberId: number | null
 }
 
-interface DeliveryRow {
-  id: number
-  subscriber_id: number
-  kind: string
-  item: string
-  provider_id: string | null
-  status: string
-  sent_at: Date
-}
-
-const DELIVERY_COLUMNS =
-  'id, subscriber_id, kind, item, provider_id, status, coalesce(sent_at, created_at) as sent_at'
-
 const positiveId = (value: string | undefined): number | null =>
   value !== undefined && /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : null
-
-async function deliveryByProviderId(q: Queryable, providerId: string): Promise<DeliveryRow | undefined> {
-  const { rows } = await q.query<DeliveryRow>(
-    `select ${DELIVERY_COLUMNS} from deliveries where provider_id = $1 order by id limit 1`,
-    [providerId],
-  )
-  return rows[0]
-}
 
 /**
  * The delivery named by the `delivery` tag. The tag is the fallback for events that arrive before the
@@ -46,13 +27,10 @@ async function deliveryByTags(
   q: Queryable,
   tags: Record<string, string>,
   emailId: string | null,
-): Promise<DeliveryRow | undefined> {
+): Promise<SignalTarget | undefined> {
   const id = positiveId(tags.delivery)
   if (id === null) return undefined
-  const { rows } = await q.query<DeliveryRow>(`select ${DELIVERY_COLUMNS} from deliveries where id = $1`, [
-    id,
-  ])
-  const row = rows[0]
+  const row = await findDeliveryById(q, id)
   if (!row) return undefined
   const subscriber = positiveId(tags.subscriber)
   if (subscriber !== null && subscriber !== row.subscriber_id) return undefined
@@ -67,10 +45,7 @@ async function subscriberByRecipient(q: Queryable, to: string[]): Promise<number
   const address = /<([^<>]+)>\s*$/.exec(to[0]!)?.[1] ?? to[0]!
   const checked = checkEmail(address)
   if (!checked.ok) return null
-  const { rows } = await q.query<{ id: number }>('select id from subscribers where email_key = $1', [
-    checked.key,
-  ])
-  return rows[0]?.id ?? null
+  return (await findSubscriberByKey(q, checked.key))?.id ?? null
 }
 
 /**
@@ -81,7 +56,7 @@ async function subscriberByRecipient(q: Queryable, to: string[]): Promise<number
  */
 export async function matchEvent(q: Queryable, event: EmailEvent): Promise<EventTarget> {
   const delivery =
-    (event.emailId ? await deliveryByProviderId(q, event.emailId) : undefined) ??
+    (event.emailId ? await findByProviderId(q, event.emailId) : undefined) ??
     (await deliveryByTags(q, event.tags, event.emailId))
   if (delivery) {
     return {
@@ -100,6 +75,5 @@ export async function matchEvent(q: Queryable, event: EmailEvent): Promise<Event
   // No recipient in the event: the `subscriber` tag is all there is.
   const tagged = positiveId(event.tags.subscriber)
   if (tagged === null) return { delivery: null, subscriberId: null }
-  const { rows } = await q.query<{ id: number }>('select id from subscribers where id = $1', [tagged])
-  return { delivery: null, subscriberId: rows[0]?.id ?? null }
+  return { delivery: null, subscriberId: (await findSubscriberById(q, tagged))?.id ?? null }
 }

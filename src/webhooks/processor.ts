@@ -142,8 +142,3 @@ export class WebhookProcessor {
     return next
   }
 }
-
-/** Builds the processor the webhook route feeds; the composition root starts and stops it. */
-export function createWebhookProcessor(deps: WebhookProcessorDeps): WebhookProcessor {
-  return new WebhookProcessor(deps)
-}

@@ -97,3 +97,49 @@ export async function unprocessedEventIds(q: Queryable, limit: number): Promise<
   )
   return rows.map((row) => row.event_id)
 }
+
+/** A provider event about a person's emails, with the payload as received (it names them). */
+export interface EmailEventRecord {
+  event_id: string
+  type: string
+  provider_id: string | null
+  delivery_id: number | null
+  link: string | null
+  detail: string | null
+  occurred_at: Date | null
+  received_at: Date
+  processed_at: Date | null
+  payload: unknown
+}
+
+/** Whose events: a person, with the ids of their deliveries and the provider's ids of those. */
+export interface EventOwner {
+  subscriberId: number
+  deliveryIds: readonly number[]
+  providerIds: readonly string[]
+}
+
+/**
+ * The events that concern a person: linked to them, to one of their deliveries, or carrying the
+ * provider id of one (an event the webhook could not match yet). Shown and erased alike.
+ */
+const ABOUT = `(subscriber_id = $1 or delivery_id = any($2::bigint[]) or provider_id = any($3::text[]))`
+
+export async function eventsAbout(q: Queryable, owner: EventOwner): Promise<EmailEventRecord[]> {
+  const { rows } = await q.query<EmailEventRecord>(
+    `select event_id, type, provider_id, delivery_id, link, detail, occurred_at, received_at, processed_at, payload
+     from email_events where ${ABOUT} order by received_at, event_id`,
+    [owner.subscriberId, owner.deliveryIds, owner.providerIds],
+  )
+  return rows
+}
+
+/** Deletes the events about a person (an erasure); returns how many. */
+export async function deleteEventsAbout(q: Queryable, owner: EventOwner): Promise<number> {
+  const { rowCount } = await q.query(`delete from email_events where ${ABOUT}`, [
+    owner.subscriberId,
+    owner.deliveryIds,
+    owner.providerIds,
+  ])
+  return rowCount
+}

@@ -87,7 +87,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     dir,
     outboxDir,
     mailer,
-    tick: () => services.sender.run({ budgetMs: 60_000 }),
+    tick: () => services.tick(),
     outbox: () => readOutbox(outboxDir),
     async close() {
       services.sender.stop()

@@ -1,9 +1,9 @@
 import path from 'node:path'
 import { type Content, loadContent } from '../../src/content/catalog'
 import type { SiteInfo } from '../../src/content/compile'
-import type { Member } from '../../src/drip/batches'
-import { type ComposeSettings, composeEmail } from '../../src/drip/compose'
-import type { DeliveryKind } from '../../src/drip/queue'
+import type { DeliveryKind } from '../../src/db/rows'
+import { type ComposeSettings, composeEmail } from '../../src/delivery/compose'
+import type { Member } from '../../src/delivery/store/batches'
 import type { OutgoingEmail } from '../../src/mail/mailer'
 import { buildMime } from '../../src/mail/mime'
 
@@ -81,7 +81,7 @@ function member(kind: DeliveryKind, item: string, deliveryId: number, to: Recipi
   return {
     id: deliveryId,
     kind,
-    item,
+    item: kind === 'confirmation' ? null : item,
     created_at: to.queuedAt,
     subscriber_id: to.id,
     email: to.email,
@@ -89,12 +89,6 @@ function member(kind: DeliveryKind, item: string, deliveryId: number, to: Recipi
     timezone: 'UTC',
     status: kind === 'confirmation' ? 'pending' : 'confirmed',
     newsletter_opt_in: true,
-    course_paused: false,
-    course_anchor_date: null,
-    course_last_day: null,
-    course_last_sent_on: null,
-    confirmation_sent_at: to.queuedAt,
-    next_lesson_due: null,
   }
 }
 

@@ -187,7 +187,9 @@ describe.runIf(POSTGRES_URL)('lost database connections on PostgreSQL', () => {
         expect(rows[0]!.n).toBe(100)
       } else {
         expect(code, output).toBe(1)
-        expect(output).toMatch(/course run-due: the database connection was lost.*Run the command again once it is/)
+        expect(output).toMatch(
+          /course run-due: the database connection was lost.*Run the command again once it is/,
+        )
       }
       expect(new Set(fake.sent.map((email) => email.to[0])).size).toBe(fake.sent.length)
     } finally {

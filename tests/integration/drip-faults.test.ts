@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { initThrottle } from '../../src/drip/throttle'
+import { initThrottle } from '../../src/delivery/throttle'
 import { createResendMailer } from '../../src/mail/resend-mailer'
 import { shortCourse } from '../helpers/course'
 import { ENGINES } from '../helpers/db'

@@ -1,6 +1,4 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { runTick } from '../../src/drip/scheduler'
-import { silentLogger } from '../../src/lib/logger'
 import { createResendMailer } from '../../src/mail/resend-mailer'
 import { runCourseOn } from '../helpers/cli'
 import { shortCourse } from '../helpers/course'
@@ -168,14 +166,7 @@ describe.each(ENGINES)('newsletter issues (%s)', (engine) => {
     ])
     expect(result.code).toBe(0)
     expect(result.out).toContain('scheduled')
-    const tick = () =>
-      runTick({
-        db: h.db,
-        sender: h.services.sender,
-        clock: h.clock,
-        logger: silentLogger,
-        tickBudgetMs: 60_000,
-      })
+    const tick = () => h.services.tick()
     await tick()
     expect(recipients().size).toBe(0)
     // Between scheduling and sending: one reader leaves, one joins.
@@ -202,9 +193,9 @@ describe.each(ENGINES)('newsletter issues (%s)', (engine) => {
       `insert into newsletter_sends (slug, status, scheduled_at, created_at) values ('autumn', 'sending', $1, $1)`,
       [new Date(T0)],
     )
-    const { enqueueNewsletter } = await import('../../src/drip/newsletter-queue')
-    await enqueueNewsletter(h.db, 'autumn', h.clock.now())
-    const { claimNewBatch } = await import('../../src/drip/batches')
+    const { startIssue } = await import('../../src/newsletters/sends')
+    await startIssue(h.db, 'autumn', h.clock.now())
+    const { claimNewBatch } = await import('../../src/delivery/store/batches')
     const batch = await claimNewBatch(h.db, {
       workerId: 'dead',
       now: h.clock.now(),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { SendReport } from '../../src/drip/sender'
+import type { SendReport } from '../../src/delivery/sender'
 import type { Mailer } from '../../src/mail/mailer'
 import { createOutboxMailer } from '../../src/mail/outbox-mailer'
 import { shortCourse } from '../helpers/course'

@@ -3,8 +3,8 @@ import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { migrate } from '../../src/db/migrate'
 import { openPg } from '../../src/db/pg-adapter'
-import { claimBatchStatement, claimNewBatch } from '../../src/drip/batches'
-import { enqueueDelivery } from '../../src/drip/queue'
+import { claimBatchStatement, claimNewBatch } from '../../src/delivery/store/batches'
+import { queueEmails } from '../../src/delivery/store/queue'
 import { findSubscriberByKey, insertSubscriber } from '../../src/subscribers/store'
 import { createTestDb, ENGINES, POSTGRES_URL, type TestDb } from '../helpers/db'
 import { seedDueReaders } from '../helpers/seed'
@@ -70,12 +70,9 @@ describe.each(ENGINES)('storage (%s)', (engine) => {
 
   it('refuses a second row for the same email to the same person', async () => {
     const s = await insertSubscriber(db, person('once@example.org'), NOW)
-    expect(
-      await enqueueDelivery(db, { subscriberId: s!.id, kind: 'lesson', item: 'welcome', dueAt: NOW }, NOW),
-    ).toBeTypeOf('number')
-    expect(
-      await enqueueDelivery(db, { subscriberId: s!.id, kind: 'lesson', item: 'welcome', dueAt: NOW }, NOW),
-    ).toBeNull()
+    const welcome = { subscriberId: s!.id, kind: 'lesson' as const, item: 'welcome', dueAt: NOW }
+    expect(await queueEmails(db, [welcome], NOW)).toEqual([{ id: expect.any(Number), subscriberId: s!.id }])
+    expect(await queueEmails(db, [welcome], NOW)).toEqual([])
     await expect(
       db.query(
         `insert into deliveries (subscriber_id, kind, item, status, due_at) values ($1, 'lesson', 'welcome', 'queued', $2)`,

@@ -1,12 +1,12 @@
 import { Readable, Writable } from 'node:stream'
 import { parse } from 'csv-parse/sync'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createToken } from '../../src/lib/links'
+import { eraseSubscriber, readSubscriberRecord } from '../../src/privacy/privacy'
 import { CONSENT_TEXT } from '../../src/subscribers/consent'
 import { EXPORT_COLUMNS, exportSubscribers } from '../../src/subscribers/export'
 import { importSubscribers } from '../../src/subscribers/import'
 import { formatRowProblem } from '../../src/subscribers/import-rows'
-import { eraseSubscriber, readSubscriberRecord } from '../../src/subscribers/privacy'
-import { createToken } from '../../src/subscribers/tokens'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 
@@ -157,10 +157,11 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
     )
     expect(left.rows[0]).toEqual({ subscribers: 1, deliveries: 0, events: ['evt_bob'], suppressions: 1 })
     // Nothing readable is left: the suppression row is a hash, not the address.
-    const dump = await h.db.query<{ t: string }>(
-      `select string_agg(email_hash || reason, ',') as t from suppressions`,
+    // (A hex hash may contain "ada" by chance: look for the address's parts that are not hex.)
+    const dump = await h.db.query<{ email_hash: string; reason: string }>(
+      'select email_hash, reason from suppressions',
     )
-    expect(dump.rows[0]!.t).not.toMatch(/ada/i)
+    expect(dump.rows).toEqual([{ email_hash: expect.stringMatching(/^[0-9a-f]{64}$/), reason: 'erased' }])
 
     expect(await readSubscriberRecord(h.db, 'ada@example.org')).toEqual({ found: false, erased: true })
     expect(await eraseSubscriber(h.db, 'ada@example.org', h.clock.now())).toBeUndefined()

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createToken } from '../../src/subscribers/tokens'
+import { createToken } from '../../src/lib/links'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 import { postForm, subscribeAndConfirm, subscriberRow } from '../helpers/web'

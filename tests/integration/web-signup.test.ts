@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createToken } from '../../src/subscribers/tokens'
+import { createToken } from '../../src/lib/links'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 import { postForm, postJson, subscribeAndConfirm, subscriberRow } from '../helpers/web'

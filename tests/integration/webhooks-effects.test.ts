@@ -3,10 +3,10 @@ import type { Hono } from 'hono'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/lib/logger'
-import { eraseSubscriber } from '../../src/subscribers/privacy'
+import { eraseSubscriber } from '../../src/privacy/privacy'
 import { createWebApp } from '../../src/web/app'
 import { webhookRoutes } from '../../src/web/routes/webhooks'
-import { createWebhookProcessor, type WebhookProcessor } from '../../src/webhooks/processor'
+import { WebhookProcessor } from '../../src/webhooks/processor'
 import { runUntil } from '../helpers/course'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
@@ -41,7 +41,7 @@ describe.each(ENGINES)('webhook event effects (%s)', (engine) => {
 
   beforeEach(async () => {
     h = await createHarness({ engine, env: { RESEND_WEBHOOK_SECRET: SECRET } })
-    processor = createWebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
+    processor = new WebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
     app = createWebApp(h.services.webDeps, [webhookRoutes(processor)])
     reader = (await subscribeAndConfirm(h, READER)).id
     lesson = (await deliveriesOf(reader)).find((d) => d.kind === 'lesson' && d.status === 'sent')!

@@ -3,11 +3,11 @@ import type { Hono } from 'hono'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/lib/logger'
+import { adminRoutes } from '../../src/web/admin/routes'
 import { createWebApp } from '../../src/web/app'
-import { adminRoutes } from '../../src/web/routes/admin'
 import { archiveRoutes } from '../../src/web/routes/archive'
 import { webhookRoutes } from '../../src/web/routes/webhooks'
-import { createWebhookProcessor, processEvent, type WebhookProcessor } from '../../src/webhooks/processor'
+import { processEvent, WebhookProcessor } from '../../src/webhooks/processor'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 import { subscribeAndConfirm } from '../helpers/web'
@@ -34,7 +34,7 @@ describe.each(ENGINES)('POST /webhooks/resend (%s)', (engine) => {
 
   beforeEach(async () => {
     h = await createHarness({ engine, env: { RESEND_WEBHOOK_SECRET: SECRET } })
-    processor = createWebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
+    processor = new WebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
     app = createWebApp(h.services.webDeps, [archiveRoutes, webhookRoutes(processor), adminRoutes])
     await subscribeAndConfirm(h, 'reader@example.org')
     const { rows } = await h.db.query<typeof lesson>(
@@ -152,7 +152,7 @@ describe.each(ENGINES)('POST /webhooks/resend (%s)', (engine) => {
 
   it('processes events recorded before a crash at the next sweep, once', async () => {
     // A processor that never gets to run its queue: the process "died" after answering.
-    const dead = createWebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
+    const dead = new WebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
     dead.enqueue = () => {}
     const crashed = createWebApp(h.services.webDeps, [webhookRoutes(dead)])
     const body = opened()
@@ -187,7 +187,7 @@ describe.each(ENGINES)('POST /webhooks/resend (%s)', (engine) => {
   })
 
   it('keeps unprocessed events for the sweep when the processor starts', async () => {
-    const dead = createWebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
+    const dead = new WebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
     dead.enqueue = () => {}
     const crashed = createWebApp(h.services.webDeps, [webhookRoutes(dead)])
     for (let i = 0; i < 3; i++) {
@@ -209,7 +209,7 @@ describe.each(ENGINES)('webhooks without a secret (%s)', (engine) => {
 
   it('answers 503 with a clear message and records nothing', async () => {
     h = await createHarness({ engine })
-    const processor = createWebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
+    const processor = new WebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
     const app = createWebApp(h.services.webDeps, [webhookRoutes(processor)])
     const body = JSON.stringify({ type: 'email.complained', data: { to: ['a@example.org'] } })
     const response = await app.request('/webhooks/resend', { method: 'POST', headers: signed(body), body })
@@ -221,7 +221,7 @@ describe.each(ENGINES)('webhooks without a secret (%s)', (engine) => {
 
   it('answers 503 when the secret is not a signing secret', async () => {
     h = await createHarness({ engine, env: { RESEND_WEBHOOK_SECRET: 'my webhook password' } })
-    const processor = createWebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
+    const processor = new WebhookProcessor({ db: h.db, clock: h.clock, logger: silentLogger })
     const app = createWebApp(h.services.webDeps, [webhookRoutes(processor)])
     const body = '{}'
     const response = await app.request('/webhooks/resend', { method: 'POST', headers: signed(body), body })

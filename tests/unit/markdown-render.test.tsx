@@ -1,8 +1,9 @@
 import { render } from '@react-email/render'
 import { describe, expect, it } from 'vitest'
 import { MarkdownBody } from '../../emails/_components/markdown-body'
+import { markdownTree } from '../../emails/_lib/markdown'
 
-const html = (markdown: string) => render(<MarkdownBody markdown={markdown} />)
+const html = (markdown: string) => render(<MarkdownBody tree={markdownTree(markdown)} />)
 
 describe('Markdown as email components', () => {
   it('maps every supported construct to email-safe markup with inline styles', async () => {

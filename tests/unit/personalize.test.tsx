@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { markdownTree } from '../../emails/_lib/markdown'
 import { compileLesson } from '../../src/content/compile'
 import {
   escapeHtml,
@@ -20,6 +21,7 @@ const lesson: Lesson = {
   preview: 'Preview',
   day: 0,
   markdown: 'Hello.\n',
+  tree: markdownTree('Hello.\n'),
   bodyLine: 7,
 }
 const values = (firstName: string): PersonalValues => ({

@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest'
 import {
   type CourseProgress,
   lessonDueAt,
-  localDate,
-  localHourInstant,
-  nextAllowedDate,
+  planNextLesson,
   planRemaining,
   planTimeline,
-} from '../../src/drip/plan'
+} from '../../src/course/plan'
+import { localDate, localHourInstant, nextAllowedDate } from '../../src/lib/local-time'
 
 const lessons = [
   { slug: 'welcome', day: 0 },
@@ -114,5 +113,46 @@ describe('lesson timing', () => {
     expect(
       iso(planTimeline(lessons, 'Not/AZone', new Date('2027-01-04T10:00:00Z'), everyDay)[1]!.dueAt),
     ).toBe('2027-01-06T09:00:00.000Z')
+  })
+})
+
+describe('the next-lesson planner (planNextLesson): the one every caller uses', () => {
+  const at = (iso: string) => new Date(iso)
+  const start: CourseProgress = {
+    timezone: 'Europe/Paris',
+    anchorDate: '2027-01-04',
+    lastDay: null,
+    lastSentOn: null,
+  }
+
+  it('plans day 0 for now, then each lesson after the last one handled at 09:00 local on its day', () => {
+    const now = at('2027-01-04T15:00:00Z')
+    expect(planNextLesson(start, lessons, everyDay, now)).toEqual({ lesson: lessons[0], dueAt: now })
+    const afterWelcome = { ...start, lastDay: 0, lastSentOn: '2027-01-04' }
+    expect(planNextLesson(afterWelcome, lessons, everyDay, now)).toEqual({
+      lesson: lessons[1],
+      dueAt: at('2027-01-06T08:00:00Z'), // 09:00 in Paris
+    })
+  })
+
+  it('plans nothing once the course has no lesson after the last one', () => {
+    const done = { ...start, lastDay: 7, lastSentOn: '2027-01-11' }
+    expect(planNextLesson(done, lessons, everyDay, at('2027-01-12T00:00:00Z'))).toBeNull()
+  })
+
+  it('skips lessons already past, and plans a lesson added after the last handled one by the current content', () => {
+    const afterSecond = { ...start, lastDay: 2, lastSentOn: '2027-01-06' }
+    const withAdded = [...lessons.slice(0, 2), { slug: 'added', day: 3 }, ...lessons.slice(2)]
+    expect(planNextLesson(afterSecond, withAdded, everyDay, at('2027-01-06T10:00:00Z'))?.lesson.slug).toBe(
+      'added',
+    )
+  })
+
+  it('never plans two lessons on one local day: a late one catches up a day after the last sent', () => {
+    const behind = { ...start, lastDay: 2, lastSentOn: '2027-01-20' } // downtime: lesson 3 was due on the 8th
+    expect(planNextLesson(behind, lessons, everyDay, at('2027-01-20T10:00:00Z'))).toEqual({
+      lesson: lessons[2],
+      dueAt: at('2027-01-21T08:00:00Z'),
+    })
   })
 })

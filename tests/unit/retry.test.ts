@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffMs, planRetry } from '../../src/drip/retry'
+import { backoffMs, planRetry } from '../../src/delivery/retry'
 import { classifyResendError } from '../../src/mail/resend-errors'
 
 const now = new Date('2027-01-01T00:00:00Z')

@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
 import { neutralizeFormula, tableToCsv } from '../../src/stats/csv'
-import { dashboardBody } from '../../src/stats/dashboard'
 import { buildFunnel, type LessonRow, type StatsReport } from '../../src/stats/report'
 import { isStatsTable, percent, STATS_TABLES, statsTable } from '../../src/stats/tables'
+import { dashboardBody } from '../../src/web/admin/dashboard'
 
 const lesson = (item: string, day: number | null, sent: number, title = item): LessonRow => ({
   item,
@@ -103,7 +103,7 @@ describe('statsTable and CSV', () => {
 })
 
 describe('dashboardBody', () => {
-  const page = dashboardBody(report).value
+  const page = dashboardBody(report).toString()
 
   it('offers every table as CSV and labels opens as unreliable', () => {
     for (const name of STATS_TABLES) expect(page).toContain(`href="/admin/stats.csv?table=${name}"`)

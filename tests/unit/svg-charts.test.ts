@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
 import { fillDays } from '../../src/stats/report'
-import { CHART_COLORS, dailyChart, funnelChart, shorten } from '../../src/stats/svg'
+import { CHART_COLORS, dailyChart, funnelChart, shorten } from '../../src/web/admin/charts'
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' })
 
@@ -21,7 +21,7 @@ const steps = [
 ]
 
 describe('funnelChart', () => {
-  const svg = funnelChart(steps).value
+  const svg = funnelChart(steps).toString()
 
   it('is well-formed SVG with an accessible name and description', () => {
     expect(XMLValidator.validate(svg)).toBe(true)
@@ -56,11 +56,11 @@ describe('funnelChart', () => {
     const empty = funnelChart([
       { step: 'Signed up', people: 0, share: 0 },
       { step: 'Confirmed', people: 0, share: 0 },
-    ]).value
+    ]).toString()
     expect(XMLValidator.validate(empty)).toBe(true)
     expect(empty).not.toContain('NaN')
     expect(rects(empty, CHART_COLORS.primary).map((b) => b.width)).toEqual([0, 0])
-    expect(funnelChart([]).value).toContain('No data yet.')
+    expect(funnelChart([]).toString()).toContain('No data yet.')
   })
 })
 
@@ -73,7 +73,7 @@ describe('dailyChart', () => {
     '2027-01-04',
     4,
   )
-  const svg = dailyChart(days).value
+  const svg = dailyChart(days).toString()
 
   it('fills the days without figures with zeros', () => {
     expect(days.map((d) => d.day)).toEqual(['2027-01-01', '2027-01-02', '2027-01-03', '2027-01-04'])
@@ -99,7 +99,7 @@ describe('dailyChart', () => {
   })
 
   it('draws a quiet period without dividing by zero', () => {
-    const quiet = dailyChart(fillDays([], '2027-01-04', 30)).value
+    const quiet = dailyChart(fillDays([], '2027-01-04', 30)).toString()
     expect(XMLValidator.validate(quiet)).toBe(true)
     expect(quiet).not.toContain('NaN')
     expect(quiet).toContain('0 signups and 0 confirmations.')

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { markdownTree } from '../../emails/_lib/markdown'
 import { compileLesson } from '../../src/content/compile'
 import type { Lesson } from '../../src/content/types'
 import { renderWebVersion } from '../../src/content/web-version'
@@ -28,6 +29,7 @@ async function textPart() {
     preview: 'P',
     day: 0,
     markdown,
+    tree: markdownTree(markdown),
     bodyLine: 7,
   }
   const compiled = await compileLesson(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createToken, verifyToken } from '../../src/subscribers/tokens'
+import { createToken, verifyToken } from '../../src/lib/links'
 
 const SECRET = 'token-test-secret-token-test-secret-0123'
 const NOW = new Date('2027-01-04T09:00:00Z')

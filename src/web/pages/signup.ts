@@ -1,6 +1,6 @@
 import type { Lesson } from '../../content/types'
 import { CONSENT_TEXT } from '../../subscribers/consent'
-import type { SignupErrors } from '../../subscribers/subscribe'
+import type { SignupErrors } from '../../subscribers/signup'
 import { html } from '../html'
 import { page } from '../layout'
 

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
-import { confirmSubscription, resendConfirmation } from '../../subscribers/subscribe'
-import { verifyToken } from '../../subscribers/tokens'
+import { verifyToken } from '../../lib/links'
+import { confirmSubscription, resendConfirmation } from '../../subscribers/signup'
 import type { WebDeps } from '../deps'
 import { html } from '../html'
 import { messagePage, page } from '../layout'

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
 import { cors } from 'hono/cors'
-import { subscribe } from '../../subscribers/subscribe'
+import { subscribe } from '../../subscribers/signup'
 import type { WebDeps } from '../deps'
 import { messagePage } from '../layout'
 import { checkInboxPage, signupPage } from '../pages/signup'

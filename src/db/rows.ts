@@ -1,0 +1,40 @@
+/**
+ * Row shapes that several modules read. Each table's statements live with its owner (see the
+ * README's layout); these types only describe what those statements return.
+ */
+
+export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced' | 'complained'
+
+/** A subscriber row as stored. Dates of the course are local dates (YYYY-MM-DD) in `timezone`. */
+export interface Subscriber {
+  id: number
+  email: string
+  email_key: string
+  name: string | null
+  timezone: string
+  status: SubscriberStatus
+  newsletter_opt_in: boolean
+  course_paused: boolean
+  course_paused_at: Date | null
+  course_anchor_date: string | null
+  course_last_day: number | null
+  course_last_sent_on: string | null
+  course_completed_at: Date | null
+  consent_at: Date | null
+  consent_source: string | null
+  consent_ip: string | null
+  consent_text_version: string | null
+  confirmed_at: Date | null
+  confirmation_sent_at: Date | null
+  unsubscribed_at: Date | null
+  unsubscribed_after: string | null
+  soft_bounces: number
+  created_at: Date
+  updated_at: Date
+}
+
+/** The kinds of email in the delivery queue. */
+export type DeliveryKind = 'confirmation' | 'lesson' | 'newsletter'
+
+/** Where a delivery stands: waiting, in a batch, or done one way or another. */
+export type DeliveryStatus = 'queued' | 'claimed' | 'sent' | 'failed' | 'skipped' | 'cancelled'

@@ -1,0 +1,254 @@
+import type { Content } from '../content/catalog'
+import { DatabaseUnavailableError, type Db, type Queryable } from '../db/db'
+import type { DeliveryKind } from '../db/rows'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import type { Mailer, OutgoingEmail } from '../mail/mailer'
+import { type ComposeSettings, composeEmail } from './compose'
+import type { Outcome, Policies } from './policy'
+import { callThroughThrottle } from './provider-call'
+import { type BatchEnd, endingOf, settleBatch } from './settle'
+import {
+  type Batch,
+  type ClaimFilter,
+  claimNewBatch,
+  loadMembers,
+  type Member,
+  type Removal,
+  reclaimBatch,
+  removeFromBatch,
+} from './store/batches'
+import { sendingPausedUntil } from './throttle'
+
+export interface SenderSettings {
+  workerId: string
+  leaseMs: number
+  maxAttempts: number
+  batchSize: number
+  compose: ComposeSettings
+}
+
+export interface SenderDeps {
+  db: Db
+  mailer: Mailer
+  /** Scheduling time: what is due, course planning, recorded timestamps (movable with `run-due --at`). */
+  clock: Clock
+  /** Real time: leases, the shared throttle, retry backoff. */
+  realClock: Clock
+  logger: Logger
+  /** The current content (reloaded when files change). */
+  content: () => Promise<Content>
+  /** What each kind's owner says about its emails. */
+  policies: Policies
+  settings: SenderSettings
+}
+
+export interface SendReport {
+  batches: number
+  sent: number
+  failed: number
+  skipped: number
+  retrying: number
+  paused: { until: Date; reason: string | null } | null
+}
+
+const emptyReport = (): SendReport => ({
+  batches: 0,
+  sent: 0,
+  failed: 0,
+  skipped: 0,
+  retrying: 0,
+  paused: null,
+})
+
+/**
+ * Claims due deliveries in batches and sends them exactly once: claim (membership and key persisted),
+ * let each kind's policy check its emails again, send through the shared throttle, settle. Every
+ * failure is a value that decides between retrying the same request later, giving up on one email,
+ * or pausing.
+ */
+export class Sender {
+  #soon: Promise<unknown> = Promise.resolve()
+  readonly #abort = new AbortController()
+
+  constructor(private readonly deps: SenderDeps) {}
+
+  /** Stops claiming; a batch waiting for its slot is handed back, one mid-call is finished. */
+  stop(): void {
+    this.#abort.abort()
+  }
+
+  get stopped(): boolean {
+    return this.#abort.signal.aborted
+  }
+
+  /** Sends these queued deliveries now (confirmation, lesson day 0) instead of at the next tick. */
+  sendSoon(ids: number[]): void {
+    if (ids.length === 0 || this.stopped) return
+    this.#soon = this.#soon
+      .then(() => this.run({ filter: { ids }, budgetMs: 60_000 }))
+      .catch((error) =>
+        this.deps.logger.error({ err: error }, 'immediate send failed; the next tick retries'),
+      )
+  }
+
+  /** Resolves when every `sendSoon` so far has finished (tests, graceful shutdown). */
+  whenIdle(): Promise<void> {
+    return this.#soon.then(() => {})
+  }
+
+  /**
+   * Sends until nothing is due, the budget is spent, sending is paused, or `stop()` is called: takes
+   * over expired batches, claims new ones. One tick's sending (see runTick for the whole tick).
+   */
+  async run(options: {
+    filter?: ClaimFilter
+    budgetMs: number
+    onBatch?: (report: SendReport) => void
+  }): Promise<SendReport> {
+    const { db, realClock, clock, settings } = this.deps
+    const report = emptyReport()
+    const deadline = realClock.now().getTime() + options.budgetMs
+    while (!this.stopped && realClock.now().getTime() < deadline) {
+      const paused = await sendingPausedUntil(db, realClock.now())
+      if (paused) {
+        report.paused = paused
+        break
+      }
+      const lease = { workerId: settings.workerId, leaseMs: settings.leaseMs }
+      const batch =
+        (options.filter && 'ids' in options.filter
+          ? null
+          : await reclaimBatch(db, { ...lease, now: realClock.now() })) ??
+        (await claimNewBatch(db, {
+          ...lease,
+          now: clock.now(),
+          realNow: realClock.now(),
+          limit: settings.batchSize,
+          filter: options.filter ?? null,
+        }))
+      if (!batch) break
+      const result = await this.#processOrHandBack(batch)
+      report.batches++
+      report.sent += result.sent
+      report.failed += result.failed
+      report.skipped += result.skipped
+      report.retrying += result.retrying
+      options.onBatch?.(report)
+      if (result.paused) {
+        report.paused = result.paused
+        break
+      }
+    }
+    return report
+  }
+
+  /**
+   * Processes a batch; if the database connection is lost on the way, hands the batch back for the
+   * next tick (best effort: the same key and members, so a retry is the same request) and ends the
+   * tick. Without the hand-back it would wait for its lease to run out.
+   */
+  async #processOrHandBack(batch: Batch): Promise<SendReport> {
+    try {
+      return await this.processBatch(batch)
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError)
+        await settleBatch(
+          this.deps.db,
+          batch,
+          {
+            end: 'later',
+            at: this.deps.realClock.now(),
+            error: 'database connection lost',
+            countAttempt: false,
+          },
+          this.deps.policies,
+          this.deps.clock.now(),
+        ).catch(() => {})
+      throw error
+    }
+  }
+
+  /** Sends one claimed batch and settles it. */
+  async processBatch(batch: Batch): Promise<SendReport> {
+    const { db, clock, logger, settings, policies } = this.deps
+    const report = emptyReport()
+    const content = await this.deps.content()
+    const now = clock.now()
+    const members = await loadMembers(db, batch.id)
+    const attempted = batch.attempted_at !== null
+    logger.info(
+      { batchId: batch.id, members: members.length, attempts: batch.attempts, retry: attempted },
+      'claimed batch',
+    )
+    // A retry repeats the first request exactly (same members, same key), or the provider could not
+    // recognise it and a person might get the email twice: the policies decide only before it.
+    const toSend = attempted ? members : await db.transaction((tx) => this.#decide(tx, members, now))
+    report.skipped = members.length - toSend.length
+
+    const outcomes: Outcome[] = []
+    const sendable: { member: Member; email: OutgoingEmail }[] = []
+    for (const member of toSend) {
+      const email = composeEmail(member, content, settings.compose)
+      if (email) sendable.push({ member, email })
+      else outcomes.push({ member, sent: false, error: `content "${member.item}" not found` })
+    }
+    let ending: BatchEnd = { end: 'done', outcomes }
+    if (sendable.length > 0) {
+      const call = await callThroughThrottle(
+        this.deps,
+        this.#abort.signal,
+        batch,
+        sendable.map((s) => s.email),
+      )
+      if (call.kind === 'paused') report.paused = { until: call.until, reason: call.reason }
+      ending = endingOf(
+        call,
+        { batch, sendable, earlier: outcomes, maxAttempts: settings.maxAttempts },
+        this.deps,
+      )
+    }
+    await settleBatch(db, batch, ending, policies, now)
+    if (ending.end === 'later') {
+      if (report.paused === null && !this.stopped) report.retrying = sendable.length
+      return report
+    }
+    for (const outcome of ending.outcomes) {
+      const ids = {
+        deliveryId: outcome.member.id,
+        subscriberId: outcome.member.subscriber_id,
+        kind: outcome.member.kind,
+        item: outcome.member.item,
+      }
+      if (outcome.sent) logger.info({ ...ids, providerId: outcome.providerId, batchId: batch.id }, 'sent')
+      else logger.error({ ...ids, batchId: batch.id, error: outcome.error }, 'send failed for good')
+    }
+    report.sent = ending.outcomes.filter((o) => o.sent).length
+    report.failed = ending.outcomes.length - report.sent
+    return report
+  }
+
+  /**
+   * Asks each kind's policy about its members (inside the batch's transaction, where the policy may
+   * also write), takes out those not to send, and returns the rest in order.
+   */
+  async #decide(tx: Queryable, members: Member[], now: Date): Promise<Member[]> {
+    const byKind = new Map<DeliveryKind, Member[]>()
+    for (const member of members) byKind.set(member.kind, [...(byKind.get(member.kind) ?? []), member])
+    const sending = new Set<number>()
+    const removals: Removal[] = []
+    for (const [kind, group] of byKind) {
+      const decisions = await this.deps.policies[kind].decide(tx, group, now)
+      group.forEach((member, index) => {
+        const decision = decisions[index] ?? { action: 'send' }
+        if (decision.action === 'send') sending.add(member.id)
+        else if (decision.action === 'postpone')
+          removals.push({ id: member.id, how: 'postpone', until: decision.until })
+        else if (decision.action === 'drop') removals.push({ id: member.id, how: 'drop' })
+        else removals.push({ id: member.id, how: decision.action, reason: decision.reason })
+      })
+    }
+    await removeFromBatch(tx, removals, now)
+    return members.filter((member) => sending.has(member.id))
+  }
+}

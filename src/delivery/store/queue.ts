@@ -1,0 +1,144 @@
+import type { Queryable } from '../../db/db'
+import type { DeliveryKind } from '../../db/rows'
+
+/**
+ * The delivery queue's writes: putting emails in, taking waiting ones out, moving them. Every insert
+ * into `deliveries` is the one statement of {@link queueEmails}; batches and provider signals have
+ * their own files in this folder.
+ */
+
+/** One email to put in the queue. */
+export interface QueuedEmail {
+  subscriberId: number
+  kind: DeliveryKind
+  /** The lesson or issue slug; null for a confirmation (every one asked for is its own email). */
+  item: string | null
+  dueAt: Date
+}
+
+/** Delivery states that never went out: they do not stop the same email being queued again. */
+const NEVER_SENT = `('skipped', 'cancelled')`
+
+/**
+ * Puts emails in the queue, in one statement whatever their number. The unique key on (subscriber,
+ * kind, item) makes a second row for the same lesson or issue impossible; the one conflict policy is
+ * "queue again what never went out": a row that was skipped or cancelled (someone came back, a lesson
+ * returned) is queued again, and a row that is waiting, in flight or sent stays as it is. Returns the
+ * rows queued (inserted or queued again), for `sendSoon`.
+ */
+export async function queueEmails(
+  q: Queryable,
+  emails: readonly QueuedEmail[],
+  now: Date,
+): Promise<{ id: number; subscriberId: number }[]> {
+  if (emails.length === 0) return []
+  const { rows } = await q.query<{ id: number; subscriber_id: number }>(
+    `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
+     select e.subscriber_id, e.kind, e.item, 'queued', e.due_at, $5, $5
+     from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) as e(subscriber_id, kind, item, due_at)
+     on conflict (subscriber_id, kind, item) where item is not null do update
+       set status = 'queued', due_at = excluded.due_at, batch_id = null, skip_reason = null,
+           updated_at = excluded.updated_at
+       where deliveries.status in ${NEVER_SENT}
+     returning id, subscriber_id`,
+    [
+      emails.map((e) => e.subscriberId),
+      emails.map((e) => e.kind),
+      emails.map((e) => e.item),
+      emails.map((e) => e.dueAt),
+      now,
+    ],
+  )
+  return rows.map((row) => ({ id: row.id, subscriberId: row.subscriber_id }))
+}
+
+/**
+ * Takes waiting emails of these kinds out of someone's queue (they left, paused, changed zone, turned
+ * the newsletter off). Rows already handed to a provider stay: their retry must go out identical, or
+ * the sender's own check stops it.
+ */
+export async function dropWaiting(
+  q: Queryable,
+  subscriberId: number,
+  kinds: readonly DeliveryKind[],
+): Promise<number> {
+  const { rowCount } = await q.query(
+    `delete from deliveries
+     where subscriber_id = $1 and kind = any($2::text[]) and status = 'queued' and batch_id is null`,
+    [subscriberId, kinds],
+  )
+  return rowCount
+}
+
+/** Takes these waiting rows out, if they are still waiting (a re-plan replaces them). */
+export async function dropWaitingByIds(q: Queryable, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0
+  const { rowCount } = await q.query(
+    `delete from deliveries where id = any($1::bigint[]) and status = 'queued' and batch_id is null`,
+    [ids],
+  )
+  return rowCount
+}
+
+/**
+ * The queue rows that count for the wait between confirmations: how many were queued for this person
+ * since `since`.
+ */
+export async function countConfirmationsSince(
+  q: Queryable,
+  subscriberId: number,
+  since: Date,
+): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    `select count(*)::int as n from deliveries
+     where subscriber_id = $1 and kind = 'confirmation' and created_at >= $2`,
+    [subscriberId, since],
+  )
+  return rows[0]?.n ?? 0
+}
+
+/** Where a waiting lesson or issue of someone's is planned: its row id and due time. */
+export interface WaitingEmail {
+  id: number
+  subscriberId: number
+  item: string
+  dueAt: Date
+}
+
+/**
+ * Waiting (never attempted) emails of a kind, a page at a time by id: what a re-plan walks through.
+ * `subscriberIds` narrows it to some people.
+ */
+export async function listWaiting(
+  q: Queryable,
+  kind: DeliveryKind,
+  options: { after: number; limit: number; subscriberIds?: readonly number[] },
+): Promise<WaitingEmail[]> {
+  const { rows } = await q.query<{ id: number; subscriber_id: number; item: string; due_at: Date }>(
+    `select id, subscriber_id, item, due_at from deliveries
+     where kind = $1 and status = 'queued' and batch_id is null and id > $2
+       and ($4::bigint[] is null or subscriber_id = any($4::bigint[]))
+     order by id limit $3`,
+    [kind, options.after, options.limit, options.subscriberIds ?? null],
+  )
+  return rows.map((row) => ({
+    id: row.id,
+    subscriberId: row.subscriber_id,
+    item: row.item,
+    dueAt: row.due_at,
+  }))
+}
+
+/** Which of these people have a lesson waiting or in flight (their course is not idle). */
+export async function withLessonUnderway(
+  q: Queryable,
+  subscriberIds: readonly number[],
+): Promise<Set<number>> {
+  if (subscriberIds.length === 0) return new Set()
+  const { rows } = await q.query<{ subscriber_id: number }>(
+    `select distinct subscriber_id from deliveries
+     where subscriber_id = any($1::bigint[]) and kind = 'lesson' and status in ('queued', 'claimed')`,
+    [subscriberIds],
+  )
+  return new Set(rows.map((row) => row.subscriber_id))
+}

@@ -1,0 +1,186 @@
+import type { Context, Hono, MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
+import { tableToCsv } from '../../stats/csv'
+import { DEFAULT_DAYS, MAX_DAYS, readStats } from '../../stats/report'
+import { isStatsTable, STATS_TABLES, statsTable } from '../../stats/tables'
+import type { WebDeps } from '../deps'
+import { html } from '../html'
+import { messagePage, page } from '../layout'
+import { clientIp } from '../security'
+import { adminTokenChecker, bearerToken } from './auth'
+import { dashboardBody } from './dashboard'
+import {
+  ADMIN_SESSION_MS,
+  adminTokenTag,
+  endAdminSession,
+  openAdminSession,
+  touchAdminSession,
+} from './sessions'
+
+/** The login cookie: a random session id. Path=/admin keeps it off every other request. */
+export const ADMIN_COOKIE = 'course_admin'
+
+function loginPage(site: string, error?: string): string {
+  return page({
+    title: 'Admin login',
+    siteName: site,
+    body: html`<h1>Course dashboard</h1>
+<form method="post" action="/admin/login" class="card">
+<label for="token">Admin token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required${error ? html` aria-invalid="true" aria-describedby="token-error"` : ''}>
+${error ? html`<p id="token-error" class="error">${error}</p>` : ''}
+<button type="submit">Log in</button>
+</form>
+<p class="muted">The token is the ADMIN_TOKEN setting of this server. Scripts may send it as <code>Authorization: Bearer …</code> instead.</p>`,
+  })
+}
+
+const privateAnswer = (c: Context) => {
+  c.header('Cache-Control', 'no-store')
+  c.header('X-Robots-Tag', 'noindex, nofollow')
+}
+
+const wantsPage = (c: Context) => (c.req.header('accept') ?? '').includes('text/html')
+
+const retryAfter = (c: Context, ms: number) => c.header('Retry-After', String(Math.ceil(ms / 1000)))
+
+/**
+ * Refuses form posts from other sites (CSRF), with Hono's csrf middleware. This site sends
+ * `Referrer-Policy: no-referrer`, under which Chromium sends `Origin: null` on every form post, so
+ * the Origin alone cannot tell our pages from others; `Sec-Fetch-Site: same-origin` can, and
+ * Chromium sends it wherever the page is a secure context (https, and http on localhost or
+ * 127.0.0.1; on plain http at any other address it sends neither, and the post is refused with
+ * advice). Only same-origin passes: `same-site` would let a sibling subdomain, which the
+ * SameSite=Strict cookie does not keep out, post here. A real Origin (clients without Sec-Fetch-Site)
+ * passes when it is BASE_URL's or the address the request was sent to.
+ */
+function sameOriginPosts(site: string, baseUrl: string): MiddlewareHandler {
+  const ownOrigin = new URL(baseUrl).origin
+  const check = csrf({ origin: (origin, c) => origin === ownOrigin || origin === new URL(c.req.url).origin })
+  return async (c, next) => {
+    try {
+      return await check(c, next)
+    } catch (error) {
+      // Only csrf's own refusal arrives here: Hono turns a later handler's error into its answer.
+      if (!(error instanceof HTTPException) || error.status !== 403) throw error
+      privateAnswer(c)
+      const why =
+        'Your browser did not show that this form came from this site. Open the dashboard at its https address (or at localhost) and try again.'
+      return c.html(messagePage(site, 'Not allowed', why), 403)
+    }
+  }
+}
+
+/**
+ * /admin: the dashboard, `/admin/stats.csv?table=…` and `/admin/stats.json`, behind ADMIN_TOKEN sent
+ * as a bearer token or through the login form. The form opens a session kept in the database (see
+ * admin-sessions.ts) and sets an HttpOnly, SameSite=Strict cookie holding only its random id, so
+ * logging out ends it in every web process. Without ADMIN_TOKEN the dashboard is switched off.
+ */
+export function adminRoutes(app: Hono, deps: WebDeps): void {
+  const site = deps.config.mail.courseName
+  const token = deps.config.adminToken
+
+  if (!token) {
+    const disabled = (c: Context) => {
+      privateAnswer(c)
+      const message = 'The admin dashboard is disabled: set ADMIN_TOKEN (16 characters or more) to enable it.'
+      return wantsPage(c)
+        ? c.html(messagePage(site, 'Dashboard disabled', message), 503)
+        : c.json({ error: message }, 503)
+    }
+    app.all('/admin', disabled)
+    app.all('/admin/*', disabled)
+    return
+  }
+
+  const cookie = {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: deps.config.baseUrl.startsWith('https://'),
+    path: '/admin',
+  } as const
+  const tokenTag = adminTokenTag(deps.config.secret, token)
+  const checkToken = adminTokenChecker(token)
+  const client = (c: Context) => clientIp(c, deps.config.web.trustProxy)
+
+  const denied = (c: Context) => {
+    if (c.req.header('authorization') !== undefined || !wantsPage(c)) {
+      c.header('WWW-Authenticate', 'Bearer realm="admin"')
+      return c.json({ error: 'Missing or wrong admin token.' }, 401)
+    }
+    return c.html(loginPage(site), 401)
+  }
+
+  /** Every /admin route but the login form: a right bearer token or a live session. */
+  const requireAdmin: MiddlewareHandler = async (c, next) => {
+    if (c.req.path === '/admin/login') return next()
+    privateAnswer(c)
+    const now = deps.clock.now()
+    const bearer = bearerToken(c.req.header('authorization'))
+    if (bearer !== undefined) {
+      const verdict = checkToken(bearer, client(c) ?? 'unknown', now)
+      if (verdict.ok) return next()
+      if (verdict.retryAfterMs === 0) return denied(c)
+      retryAfter(c, verdict.retryAfterMs)
+      return c.json({ error: 'Too many wrong admin tokens. Please wait a few minutes.' }, 429)
+    }
+    if (await touchAdminSession(deps.db, getCookie(c, ADMIN_COOKIE), tokenTag, now)) return next()
+    return denied(c)
+  }
+
+  const sameOrigin = sameOriginPosts(site, deps.config.baseUrl)
+  app.use('/admin/login', sameOrigin)
+  app.use('/admin/logout', sameOrigin)
+  app.use('/admin/*', requireAdmin) // matches /admin itself too
+
+  const days = (c: Context) => {
+    const value = Number(c.req.query('days'))
+    return Number.isInteger(value) && value >= 1 && value <= MAX_DAYS ? value : DEFAULT_DAYS
+  }
+  const report = (c: Context) => readStats(deps.db, deps.content(), deps.clock.now(), { days: days(c) })
+
+  app.get('/admin', async (c) =>
+    c.html(page({ title: 'Dashboard', siteName: site, wide: true, body: dashboardBody(await report(c)) })),
+  )
+
+  app.get('/admin/stats.json', async (c) => c.json(await report(c)))
+
+  app.get('/admin/stats.csv', async (c) => {
+    const name = c.req.query('table')
+    if (!isStatsTable(name))
+      return c.json({ error: `Unknown table; choose one of: ${STATS_TABLES.join(', ')}.` }, 400)
+    const stats = await report(c)
+    return c.body(tableToCsv(statsTable(stats, name)), 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${name}-${stats.range.to}.csv"`,
+    })
+  })
+
+  app.post('/admin/login', async (c) => {
+    privateAnswer(c)
+    const body = await c.req.parseBody()
+    const presented = typeof body.token === 'string' ? body.token.trim() : ''
+    const now = deps.clock.now()
+    const verdict = checkToken(presented, client(c) ?? 'unknown', now)
+    if (!verdict.ok && verdict.retryAfterMs > 0) {
+      retryAfter(c, verdict.retryAfterMs)
+      return c.html(loginPage(site, 'Too many attempts. Please wait a few minutes.'), 429)
+    }
+    if (!verdict.ok) {
+      deps.logger.warn({ ip: client(c) }, 'admin login refused')
+      return c.html(loginPage(site, 'That token is not right.'), 401)
+    }
+    const id = await openAdminSession(deps.db, { tokenTag, now, ip: client(c) })
+    setCookie(c, ADMIN_COOKIE, id, { ...cookie, maxAge: ADMIN_SESSION_MS / 1000 })
+    return c.redirect('/admin', 303)
+  })
+
+  app.post('/admin/logout', async (c) => {
+    await endAdminSession(deps.db, getCookie(c, ADMIN_COOKIE), deps.clock.now())
+    deleteCookie(c, ADMIN_COOKIE, cookie)
+    return c.redirect('/admin', 303)
+  })
+}
