@@ -1,5 +1,5 @@
 import type { Root } from 'mdast'
-import { Heading, Text } from 'react-email'
+import { Button, Heading, Section, Text } from 'react-email'
 import { Footer } from './_components/footer'
 import { Layout } from './_components/layout'
 import { MarkdownBody } from './_components/markdown-body'
@@ -20,6 +20,8 @@ export interface Props {
   preferencesUrl: string
   viewInBrowserUrl: string
   postalAddress: string
+  /** Another course this lesson offers, with the reader's own signed link to start it. */
+  offer?: { courseName: string; description: string; startUrl: string }
 }
 
 /** One lesson of the course. */
@@ -36,8 +38,17 @@ export default function LessonEmail(props: Props) {
       </Heading>
       <Text style={styles.paragraph}>{`Hi ${props.firstName},`}</Text>
       <MarkdownBody tree={body} />
+      {props.offer ? (
+        <Section style={styles.offer}>
+          <Text style={styles.offerTitle}>{props.offer.courseName}</Text>
+          <Text style={styles.paragraph}>{props.offer.description}</Text>
+          <Button href={props.offer.startUrl} style={styles.button}>
+            {`Start ${props.offer.courseName}`}
+          </Button>
+        </Section>
+      ) : null}
       <Footer
-        reason={`You are receiving this because you signed up for the free email course "${courseName}" at ${siteUrl} and confirmed your address.`}
+        reason={`You are receiving this because you signed up for the free email course "${courseName}" at ${siteUrl} and confirmed your address. Unsubscribe leaves this course only; the page it opens can stop all email from us.`}
         unsubscribeUrl={props.unsubscribeUrl}
         preferencesUrl={props.preferencesUrl}
         viewInBrowserUrl={props.viewInBrowserUrl}

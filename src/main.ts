@@ -86,7 +86,11 @@ export async function startServer(roles: { web: boolean; worker: boolean }): Pro
   }
   const { services, content, database } = runtime
   logger.info(
-    { database: database.description, transport: config.transport, lessons: content.current.lessons.length },
+    {
+      database: database.description,
+      transport: config.transport,
+      courses: content.current.courses.map((c) => `${c.slug} (${c.lessons.length} lessons)`),
+    },
     'starting',
   )
 

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono'
 import type { Config } from './config'
 import type { ContentStore } from './content/catalog'
-import type { CourseSettings } from './course/lessons'
+import type { CourseSettings, Courses } from './course/lessons'
 import { lessonPolicy } from './course/policy'
 import { replanWhenLessonsChange } from './course/replan'
 import type { Db } from './db/db'
@@ -13,8 +13,8 @@ import type { Logger } from './lib/logger'
 import type { Mailer } from './mail/mailer'
 import { newsletterPolicy } from './newsletters/policy'
 import { finishIssues, startDueIssues } from './newsletters/sends'
+import { confirmationPolicy, invitationPolicy } from './subscribers/asks'
 import type { SubscriberDeps } from './subscribers/deps'
-import { confirmationPolicy } from './subscribers/signup'
 import { adminRoutes } from './web/admin/routes'
 import { createWebApp } from './web/app'
 import type { WebDeps } from './web/deps'
@@ -56,7 +56,12 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
   const realClock = input.realClock ?? clock
   await initThrottle(db, config.resend.rateLimit, realClock.now())
   const schedule = { sendHour: config.schedule.sendHour, sendDays: config.schedule.sendDays }
-  const course = (): CourseSettings => ({ lessons: content.current.lessons, schedule })
+  const courseList = (current = content.current): CourseSettings[] =>
+    current.courses.map((c) => ({ slug: c.slug, lessons: c.lessons, schedule }))
+  const courses = (): Courses => {
+    const bySlug = new Map(courseList().map((c) => [c.slug, c]))
+    return (slug) => bySlug.get(slug)
+  }
   const sender = new Sender({
     db,
     mailer,
@@ -66,7 +71,8 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     content: () => content.refresh(),
     policies: {
       confirmation: confirmationPolicy,
-      lesson: lessonPolicy(course),
+      invitation: invitationPolicy,
+      lesson: lessonPolicy(courses, { lessonsPerDay: config.schedule.lessonsPerDay }),
       newsletter: newsletterPolicy(() => content.current, {
         sendHour: schedule.sendHour,
         skipCourseDay: config.schedule.newsletterSkipCourseDay,
@@ -90,18 +96,15 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     clock,
     logger,
     secret: config.secret,
-    course,
+    courses,
+    courseSlugs: () => content.current.courses.map((c) => c.slug),
     sendSoon: (ids) => sender.sendSoon(ids),
   }
   const tasks: TickTasks = {
     before: [
       startDueIssues(db, logger),
       // A content change (lessons added, removed, re-dayed) re-points the waiting lessons first.
-      replanWhenLessonsChange(
-        db,
-        async () => ({ lessons: (await content.refresh()).lessons, schedule }),
-        logger,
-      ),
+      replanWhenLessonsChange(db, async () => courseList(await content.refresh()), logger),
     ],
     after: [(now) => finishIssues(db, now)],
   }

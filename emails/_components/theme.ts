@@ -85,6 +85,14 @@ export const styles = {
     textDecoration: 'none',
     display: 'inline-block',
   },
+  offer: { margin: '8px 0 24px', padding: '16px', backgroundColor: colors.quote },
+  offerTitle: {
+    fontSize: '18px',
+    lineHeight: '26px',
+    fontWeight: 700,
+    margin: '0 0 8px',
+    color: colors.text,
+  },
   footer: { fontSize: '14px', lineHeight: '22px', color: colors.muted, margin: '0 0 10px' },
   footerLink: { color: colors.muted, textDecoration: 'underline' },
 } satisfies Record<string, CSSProperties>

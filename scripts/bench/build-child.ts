@@ -39,5 +39,7 @@ for (let i = 0; i < warmRuns; i++) {
   await loadContent(source)
   warmMs.push(performance.now() - t)
 }
-const emails = first.lessons.length + first.newsletters.length + 1
+// Each course's lessons, confirmation and invitation, and each newsletter issue.
+const emails =
+  first.courses.reduce((n, course) => n + course.lessons.length + 2, 0) + first.newsletters.length
 process.stdout.write(`${JSON.stringify({ coldMs, importMs: imported - start, warmMs, emails })}\n`)

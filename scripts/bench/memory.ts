@@ -41,10 +41,10 @@ async function prepare(
   size: number,
 ): Promise<{ env: Record<string, string>; close: () => Promise<void> }> {
   const config = benchConfig()
-  const lessons = (await benchContent(config)).current.lessons
+  const course = (await benchContent(config)).current.courses[0]!
   if (engine === 'postgres') {
     const bench = await openBenchDb('postgres', 'memory')
-    await seedList(bench.db, { size, lessons, now: new Date() })
+    await seedList(bench.db, { size, course, now: new Date() })
     return { env: { DATABASE_URL: bench.url as string }, close: () => bench.close() }
   }
   // PGlite is one process only: seed its files here, close them, then let the CLI open them.
@@ -53,7 +53,7 @@ async function prepare(
   mkdirSync(dataDir, { recursive: true })
   const db = await openPglite({ dataDir: path.join(dataDir, 'pgdata') })
   await migrate(db)
-  await seedList(db, { size, lessons, now: new Date() })
+  await seedList(db, { size, course, now: new Date() })
   await db.close()
   return { env: { DATA_DIR: dataDir }, close: async () => rmSync(dataDir, { recursive: true, force: true }) }
 }

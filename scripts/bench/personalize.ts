@@ -1,6 +1,6 @@
-import type { Content } from '../../src/content/catalog'
 import { compileLesson, type SiteInfo } from '../../src/content/compile'
 import { greetingName, type PersonalValues, personalize } from '../../src/content/personalize'
+import type { Course } from '../../src/content/types'
 import { type ComposeSettings, composeEmail } from '../../src/delivery/compose'
 import type { Member } from '../../src/delivery/store/batches'
 import { createToken, urls, viewInBrowserUrl } from '../../src/lib/links'
@@ -24,25 +24,33 @@ async function ratePerSecond(ms: number, once: (i: number) => unknown | Promise<
 }
 
 /** What differs per reader, computed beforehand so both sides time only the email itself. */
-function readerValues(content: Content, baseUrl: string, secret: string): PersonalValues[] {
+function readerValues(course: Course, baseUrl: string, secret: string): PersonalValues[] {
   return Array.from({ length: READERS }, (_, i) => {
-    const lesson = content.lessons[i % content.lessons.length]!
+    const lesson = course.lessons[i % course.lessons.length]!
     return {
       firstName: greetingName(i % 7 === 0 ? `O'Brien <${i}> & Co` : `Reader${i} Example`),
-      unsubscribeUrl: urls.unsubscribe(baseUrl, createToken(secret, 'unsubscribe', i + 1)),
+      unsubscribeUrl: urls.unsubscribe(
+        baseUrl,
+        createToken(secret, `leave:${course.slug}`, i + 1),
+        course.slug,
+      ),
       preferencesUrl: urls.preferences(baseUrl, createToken(secret, 'preferences', i + 1)),
-      viewInBrowserUrl: viewInBrowserUrl(baseUrl, 'lesson', lesson.slug),
+      viewInBrowserUrl: viewInBrowserUrl(baseUrl, 'lesson', course.slug, lesson.slug),
       confirmUrl: '',
+      startUrl: '',
+      offerUrl: '',
     }
   })
 }
 
 /** A claimed delivery as loadMembers returns it, for composeEmail (the sender's per-email work). */
-function member(i: number, content: Content): Member {
-  const lesson = content.lessons[i % content.lessons.length]!
+function member(i: number, course: Course): Member {
+  const lesson = course.lessons[i % course.lessons.length]!
   return {
     id: i + 1,
     kind: 'lesson',
+    course: course.slug,
+    round: 1,
     item: lesson.slug,
     created_at: new Date('2027-01-04T08:00:00Z'),
     subscriber_id: i + 1,
@@ -67,10 +75,11 @@ export async function benchPersonalize(ctx: BenchContext): Promise<Row[]> {
     baseUrl: config.baseUrl,
     postalAddress: config.mail.postalAddress,
   }
-  const values = readerValues(content, config.baseUrl, config.secret)
-  const lessons = content.lessons
-  const compiled = lessons.map((lesson) => content.compiled('lesson', lesson.slug)!)
-  const members = Array.from({ length: READERS }, (_, i) => member(i, content))
+  const course = content.courses[0]!
+  const values = readerValues(course, config.baseUrl, config.secret)
+  const lessons = course.lessons
+  const compiled = lessons.map((lesson) => content.compiled('lesson', course.slug, lesson.slug)!)
+  const members = Array.from({ length: READERS }, (_, i) => member(i, course))
   const compose: ComposeSettings = {
     baseUrl: config.baseUrl,
     from: config.mail.from,
@@ -87,7 +96,11 @@ export async function benchPersonalize(ctx: BenchContext): Promise<Row[]> {
   const composed = (i: number) => use(composeEmail(members[i % READERS]!, content, compose)!)
   const slow = async (i: number) => {
     const n = i % lessons.length
-    const fresh = await compileLesson(lessons[n]!, { number: n + 1, count: lessons.length }, site)
+    const fresh = await compileLesson(
+      lessons[n]!,
+      { courseTitle: course.title, number: n + 1, count: lessons.length },
+      site,
+    )
     use(personalize(fresh, values[i % READERS]!))
   }
   const { slowMs, fastMs } = ctx.quick ? { slowMs: 1000, fastMs: 400 } : { slowMs: 3000, fastMs: 1000 }

@@ -53,8 +53,15 @@ async function deliver(variant: Variant, emails: number, seed: number): Promise<
       mailer: createSdkMailer(fake.url),
       realClock: leaseClock,
     })
-    const item = (await services.webDeps.content()).lessons[0]!.slug
-    await seedDueReaders(bench.db, { count: emails, item, dueAt: new Date(Date.now() - 60_000), prefix: 'r' })
+    const course = (await services.webDeps.content()).courses[0]!
+    const item = course.lessons[0]!.slug
+    await seedDueReaders(bench.db, {
+      count: emails,
+      course: course.slug,
+      item,
+      dueAt: new Date(Date.now() - 60_000),
+      prefix: 'r',
+    })
     const start = performance.now()
     for (let ticks = 0; ticks < 1000; ticks++) {
       await services.tick()

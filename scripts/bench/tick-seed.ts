@@ -1,4 +1,4 @@
-import type { LessonRef } from '../../src/course/plan'
+import type { CourseSettings } from '../../src/course/lessons'
 import { lessonPlanSignature } from '../../src/course/replan'
 import type { Db } from '../../src/db/db'
 
@@ -16,11 +16,17 @@ const SPREAD_MINUTES = 28 * 24 * 60
  */
 export async function seedList(
   db: Db,
-  options: { size: number; lessons: readonly LessonRef[]; now: Date; onChunk?: (done: number) => void },
+  options: {
+    size: number
+    course: Pick<CourseSettings, 'slug' | 'lessons'>
+    now: Date
+    onChunk?: (done: number) => void
+  },
 ): Promise<void> {
-  const { size, lessons, now } = options
+  const { size, course, now } = options
+  const { lessons } = course
   const slugs = lessons.map((lesson) => lesson.slug)
-  // course_last_day of a reader at position p is the day of lesson p - 1 (none before the first lesson).
+  // last_day of a reader at position p is the day of lesson p - 1 (none before the first lesson).
   const lastDays = lessons.map((_, p) => (p === 0 ? null : lessons[p - 1]!.day))
   const today = now.toISOString().slice(0, 10)
   for (let from = 1; from <= size; from += CHUNK) {
@@ -28,30 +34,34 @@ export async function seedList(
     await db.query(
       `with s as (
          insert into subscribers (email, email_key, name, timezone, status, confirmed_at, consent_at, consent_source,
-           course_anchor_date, course_last_day, created_at, updated_at)
+           created_at, updated_at)
          select 'reader' || n || '@example.org', 'reader' || n || '@example.org', 'Reader ' || n, 'UTC', 'confirmed',
-           $1, $1, 'bench', $2::date, ($3::int[])[1 + n % $4], $1, $1
+           $1, $1, 'bench', $1, $1
          from generate_series($5::int, $6::int) as n
          returning id
+       ), e as (
+         insert into enrolments (subscriber_id, course, status, anchor_date, last_day, created_at, updated_at)
+         select id, $9, 'active', $2::date, ($3::int[])[1 + id % $4], $1, $1 from s
+         returning subscriber_id
        )
-       insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-       select id, 'lesson', ($7::text[])[1 + id % $4], 'queued',
-         $1 + interval '1 hour' + ((id * 7919) % $8) * interval '1 minute', $1, $1
-       from s`,
-      [now, today, lastDays, lessons.length, from, to, slugs, SPREAD_MINUTES],
+       insert into deliveries (subscriber_id, kind, course, item, status, due_at, created_at, updated_at)
+       select subscriber_id, 'lesson', $9, ($7::text[])[1 + subscriber_id % $4], 'queued',
+         $1 + interval '1 hour' + ((subscriber_id * 7919) % $8) * interval '1 minute', $1, $1
+       from e`,
+      [now, today, lastDays, lessons.length, from, to, slugs, SPREAD_MINUTES, course.slug],
     )
     options.onChunk?.(to)
   }
   await db.query(
     `insert into meta (key, value) values ('lesson_plan', $1)
      on conflict (key) do update set value = excluded.value`,
-    [lessonPlanSignature(lessons)],
+    [lessonPlanSignature([course])],
   )
   // The steady state of a list that grew over months: vacuumed and analysed (else autovacuum may
   // start on the new rows in the middle of the timed ticks), and the new pages written out so that a
   // checkpoint does not either. CHECKPOINT needs a privileged role on PostgreSQL: skipped without one.
   // One statement each: VACUUM refuses to run in the implicit transaction of a multi-statement string.
-  for (const table of ['subscribers', 'deliveries']) await db.exec(`vacuum analyze ${table}`)
+  for (const table of ['subscribers', 'enrolments', 'deliveries']) await db.exec(`vacuum analyze ${table}`)
   if (db.engine === 'postgres') await db.exec('checkpoint').catch(() => {})
 }
 

@@ -27,10 +27,10 @@ async function measure(ctx: BenchContext, engine: Engine, size: number): Promise
     // Unlimited for the bench: the tick's own cost is the point, not the provider's pace.
     await setThrottleRate(bench.db, 1e9)
     const seedStart = performance.now()
-    const lessons = (await services.webDeps.content()).lessons
+    const course = (await services.webDeps.content()).courses[0]!
     await seedList(bench.db, {
       size,
-      lessons,
+      course,
       now: systemClock.now(),
       onChunk: (done) => ctx.log(`  tick ${engine} ${size.toLocaleString('en-US')}: seeded ${done}`),
     })

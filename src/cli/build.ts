@@ -9,7 +9,7 @@ import { contentSource } from '../runtime'
 import { type CliIo, EXIT, writeLine } from './io'
 
 export const buildUsage =
-  'course build [--out DIR]   compile every lesson, newsletter and the confirmation email to DIR (dist/emails)'
+  'course build [--out DIR]   compile every course (lessons, confirmation, invitation) and newsletter to DIR (dist/emails)'
 
 /**
  * `course build`: validates all content and writes each email's HTML and text (as the web version,
@@ -28,19 +28,26 @@ export async function buildCommand(args: string[], io: CliIo, config: Config): P
     return EXIT.failed
   }
   mkdirSync(outDir, { recursive: true })
+  // Each course's lessons, confirmation and invitation in a folder of its own; issues at the top.
   const emails = [
-    ...content.lessons.map((lesson) => content.compiled('lesson', lesson.slug)!),
-    ...content.newsletters.map((issue) => content.compiled('newsletter', issue.slug)!),
-    content.confirmation,
+    ...content.courses.flatMap((course) => [
+      ...course.lessons.map((lesson) => content.compiled('lesson', course.slug, lesson.slug)!),
+      content.compiled('confirmation', course.slug, null)!,
+      content.compiled('invitation', course.slug, null)!,
+    ]),
+    ...content.newsletters.map((issue) => content.compiled('newsletter', null, issue.slug)!),
   ]
   const manifest = []
   for (const compiled of emails) {
     const { html, text, subject } = renderWebVersion(config.baseUrl, compiled)
-    writeFileSync(path.join(outDir, `${compiled.slug}.html`), html)
-    writeFileSync(path.join(outDir, `${compiled.slug}.txt`), text)
+    const name = compiled.course ? `${compiled.course}/${compiled.slug}` : compiled.slug
+    mkdirSync(path.dirname(path.join(outDir, name)), { recursive: true })
+    writeFileSync(path.join(outDir, `${name}.html`), html)
+    writeFileSync(path.join(outDir, `${name}.txt`), text)
     const htmlBytes = Buffer.byteLength(html)
     manifest.push({
       kind: compiled.kind,
+      course: compiled.course,
       slug: compiled.slug,
       subject,
       preview: compiled.preview,
@@ -49,7 +56,7 @@ export async function buildCommand(args: string[], io: CliIo, config: Config): P
     })
     writeLine(
       io.out,
-      `${compiled.kind.padEnd(12)} ${compiled.slug.padEnd(32)} ${(htmlBytes / 1024).toFixed(1).padStart(6)} KB`,
+      `${compiled.kind.padEnd(12)} ${name.padEnd(48)} ${(htmlBytes / 1024).toFixed(1).padStart(6)} KB`,
     )
   }
   writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)

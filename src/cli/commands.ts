@@ -1,5 +1,6 @@
 import { buildCommand, buildUsage } from './build'
 import type { CliContext } from './context'
+import { coursesCommand, coursesUsage } from './courses'
 import { dbCommand, dbUsage } from './db'
 import { newsletterCommand, newsletterUsage } from './newsletter'
 import { runDueCommand, runDueUsage } from './run-due'
@@ -16,6 +17,7 @@ export interface Command {
 /** Every `course` command. Long-running ones (web, worker) are in cli.ts. */
 export const COMMANDS: Record<string, Command> = {
   build: { usage: buildUsage, run: (args, ctx) => buildCommand(args, ctx.io, ctx.config()) },
+  courses: { usage: coursesUsage, run: coursesCommand },
   'run-due': { usage: runDueUsage, run: runDueCommand },
   simulate: { usage: simulateUsage, run: simulateCommand },
   status: { usage: statusUsage, run: statusCommand },

@@ -31,3 +31,23 @@ export class UsageError extends Error {
 export function writeLine(stream: Writable, line = '') {
   stream.write(`${line}\n`)
 }
+
+/**
+ * The course a command is about: the one named with `--course`, or the only one there is. `optional`:
+ * without `--course` the command covers every course (undefined).
+ */
+export function pickCourse(
+  courses: readonly { slug: string }[],
+  named: string | undefined,
+  options: { optional?: boolean } = {},
+): string | undefined {
+  const slugs = courses.map((course) => course.slug)
+  if (named !== undefined) {
+    if (!slugs.includes(named))
+      throw new UsageError(`--course: no course "${named}" (courses: ${slugs.join(', ')})`)
+    return named
+  }
+  if (options.optional) return undefined
+  if (slugs.length === 1) return slugs[0]
+  throw new UsageError(`give --course (courses: ${slugs.join(', ')})`)
+}

@@ -44,7 +44,7 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
     const { db } = runtime.database
     const content = runtime.content.current
     const issue = content.newsletter(slug)
-    const compiled = content.compiled('newsletter', slug)
+    const compiled = content.compiled('newsletter', null, slug)
     if (!issue || !compiled) {
       const known = content.newsletters.map((n) => n.slug).join(', ') || '(none)'
       throw new UsageError(

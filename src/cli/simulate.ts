@@ -1,18 +1,19 @@
 import { parseArgs } from 'node:util'
 import { DateTime, IANAZone } from 'luxon'
 import { type PlannedLesson, planTimeline } from '../course/plan'
+import { readEnrolments } from '../course/progress'
 import { readerTimeline } from '../course/timeline'
-import { systemClock } from '../lib/clock'
 import { openContent } from '../runtime'
 import { findSubscriberByKey } from '../subscribers/store'
 import { checkEmail } from '../subscribers/validate'
 import type { CliContext } from './context'
-import { EXIT, UsageError, writeLine } from './io'
+import { EXIT, pickCourse, UsageError, writeLine } from './io'
 import { parseInstant } from './run-due'
 import { formatTable } from './table'
 
 export const simulateUsage =
-  'course simulate --timezone TZ --confirmed-at ISO | --email E   the planned lesson timeline, local and UTC'
+  'course simulate --timezone TZ --confirmed-at ISO [--course C] | --email E [--course C]\n' +
+  '                                   the planned lesson timeline, local and UTC'
 
 function printTimeline(ctx: CliContext, plan: (PlannedLesson & { state?: string })[], timezone: string) {
   const rows = plan.map((p) => [
@@ -32,7 +33,12 @@ function printTimeline(ctx: CliContext, plan: (PlannedLesson & { state?: string 
 export async function simulateCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { email: { type: 'string' }, timezone: { type: 'string' }, 'confirmed-at': { type: 'string' } },
+    options: {
+      email: { type: 'string' },
+      timezone: { type: 'string' },
+      'confirmed-at': { type: 'string' },
+      course: { type: 'string' },
+    },
     strict: true,
   })
   const config = ctx.config()
@@ -44,7 +50,9 @@ export async function simulateCommand(args: string[], ctx: CliContext): Promise<
     if (!IANAZone.isValidZone(values.timezone))
       throw new UsageError(`--timezone: "${values.timezone}" is not an IANA time zone such as Europe/Paris`)
     const confirmedAt = parseInstant(values['confirmed-at'], '--confirmed-at')
-    printTimeline(ctx, planTimeline(content.lessons, values.timezone, confirmedAt, settings), values.timezone)
+    const course = content.course(pickCourse(content.courses, values.course)!)!
+    writeLine(ctx.io.out, `${course.title} (${course.slug})`)
+    printTimeline(ctx, planTimeline(course.lessons, values.timezone, confirmedAt, settings), values.timezone)
     return EXIT.ok
   }
   const checked = checkEmail(values.email)
@@ -58,21 +66,26 @@ export async function simulateCommand(args: string[], ctx: CliContext): Promise<
       writeLine(ctx.io.err, `no subscriber with the address ${values.email}`)
       return EXIT.failed
     }
-    writeLine(
-      ctx.io.out,
-      `${s.email}: ${s.status}${s.course_paused ? ', course paused' : ''}, time zone ${s.timezone}`,
-    )
-    const shown = await readerTimeline(
-      db,
-      s.id,
-      { lessons: content.lessons, schedule: settings },
-      systemClock.now(),
-    )
-    if (!shown) {
-      writeLine(ctx.io.out, 'not enrolled yet (the course starts when the address is confirmed)')
-      return EXIT.ok
+    writeLine(ctx.io.out, `${s.email}: ${s.status}, time zone ${s.timezone}`)
+    const only = pickCourse(content.courses, values.course, { optional: true })
+    const enrolments = (await readEnrolments(db, [s.id])).filter((e) => !only || e.course === only)
+    if (enrolments.length === 0) writeLine(ctx.io.out, only ? `not in ${only}` : 'not in any course')
+    for (const enrolment of enrolments) {
+      const course = content.course(enrolment.course)
+      writeLine(ctx.io.out)
+      writeLine(ctx.io.out, `${course?.title ?? enrolment.course} (${enrolment.course}): ${enrolment.status}`)
+      const shown =
+        course &&
+        (await readerTimeline(
+          db,
+          s.id,
+          { slug: course.slug, lessons: course.lessons, schedule: settings },
+          runtime.services.webDeps.clock.now(),
+        ))
+      if (shown) printTimeline(ctx, shown, s.timezone)
+      else
+        writeLine(ctx.io.out, 'not started yet (it starts when they confirm, or start it from their email)')
     }
-    printTimeline(ctx, shown, s.timezone)
     return EXIT.ok
   } finally {
     await runtime.close()

@@ -3,10 +3,11 @@ import { tableToCsv } from '../stats/csv'
 import { DEFAULT_DAYS, MAX_DAYS, readStats } from '../stats/report'
 import { isStatsTable, OPENS_CAVEAT, STATS_TABLES, type StatsTableName, statsTable } from '../stats/tables'
 import type { CliContext } from './context'
-import { EXIT, UsageError, writeLine } from './io'
+import { EXIT, pickCourse, UsageError, writeLine } from './io'
 import { formatTable } from './table'
 
-export const statsUsage = `course stats [--days N] [--json | --csv TABLE]   subscribers, signups per day, lessons, funnel, newsletters
+export const statsUsage = `course stats [--days N] [--course C] [--json | --csv TABLE]
+                                   subscribers, signups per day, lessons and funnel (of one course, or each), newsletters
                                    (TABLE: ${STATS_TABLES.join(', ')})`
 
 /** The text report shows the daily table for at most this many days (the JSON and CSV have them all). */
@@ -19,7 +20,12 @@ const TEXT_DAYS = 14
 export async function statsCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { json: { type: 'boolean' }, csv: { type: 'string' }, days: { type: 'string' } },
+    options: {
+      json: { type: 'boolean' },
+      csv: { type: 'string' },
+      days: { type: 'string' },
+      course: { type: 'string' },
+    },
     strict: true,
   })
   const days = values.days === undefined ? DEFAULT_DAYS : Number(values.days)
@@ -32,7 +38,9 @@ export async function statsCommand(args: string[], ctx: CliContext): Promise<num
   const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const now = runtime.services.webDeps.clock.now()
-    const report = await readStats(runtime.database.db, runtime.content.current, now, { days })
+    const content = runtime.content.current
+    const course = pickCourse(content.courses, values.course, { optional: true })
+    const report = await readStats(runtime.database.db, content, now, { days, course })
     const out = ctx.io.out
     if (values.json) {
       writeLine(out, JSON.stringify(report, null, 2))

@@ -11,13 +11,14 @@ import { unsubscribe } from '../subscribers/preferences'
 import { findSubscriberByKey } from '../subscribers/store'
 import { checkEmail } from '../subscribers/validate'
 import type { CliContext } from './context'
-import { EXIT, UsageError, writeLine } from './io'
+import { EXIT, pickCourse, UsageError, writeLine } from './io'
 import { createProgress } from './progress'
 import { confirmOnTerminal } from './prompt'
 
 export const subscribersUsage =
-  'course subscribers import <file.csv> [--dry-run] [--send-confirmations]\n' +
-  '                                   add or update people from a CSV (email,name,timezone,confirmed_at,consent_source)\n' +
+  'course subscribers import <file.csv> [--course C] [--dry-run] [--send-confirmations]\n' +
+  '                                   add or update people from a CSV (email,name,timezone,confirmed_at,consent_source),\n' +
+  '                                   enrolling new people in course C (needed when there are several)\n' +
   'course subscribers export [--out FILE]   every subscriber as CSV (to stdout without --out)\n' +
   'course subscribers show <email>    everything held about one person, as JSON (a GDPR access request)\n' +
   'course subscribers erase <email> [--yes] delete one person and their history, keeping only a salted hash\n' +
@@ -81,7 +82,11 @@ function describeImport(file: string, r: ImportReport): string[] {
 async function importCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'dry-run': { type: 'boolean' }, 'send-confirmations': { type: 'boolean' } },
+    options: {
+      'dry-run': { type: 'boolean' },
+      'send-confirmations': { type: 'boolean' },
+      course: { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   })
@@ -98,11 +103,13 @@ async function importCommand(args: string[], ctx: CliContext): Promise<number> {
   }
   const runtime = await ctx.open({ logLevel: 'warn' })
   try {
+    const course = pickCourse(runtime.content.current.courses, values.course)
     const err = ctx.io.err
     // Problem lines share stderr with the bar: on a terminal, wipe the bar's line before printing one.
     const clear = err.isTTY ? '\r\x1b[K' : ''
     const bar = createProgress({ label: values['dry-run'] ? 'checking' : 'importing', stream: err })
     const result = await importSubscribers(runtime.services.subscribers, createReadStream(file), {
+      course,
       dryRun: values['dry-run'] ?? false,
       sendConfirmations: values['send-confirmations'] ?? false,
       onProblem: (problem) => writeLine(err, `${clear}${formatRowProblem(problem)}`),
@@ -230,11 +237,11 @@ async function eraseCommand(args: string[], ctx: CliContext): Promise<number> {
       )
       return EXIT.failed
     }
-    const { subscriber, deliveries, emailEvents } = lookup.record
+    const { subscriber, enrolments, deliveries, emailEvents } = lookup.record
     if (!values.yes) {
       const answer = await confirmOnTerminal(
         ctx.io,
-        `Erase ${subscriber.email} (${subscriber.status}) with ${plural(deliveries.length, 'delivery', 'deliveries')} and ${plural(emailEvents.length, 'email event')}? This cannot be undone.`,
+        `Erase ${subscriber.email} (${subscriber.status}) with ${plural(enrolments.length, 'enrolment')}, ${plural(deliveries.length, 'delivery', 'deliveries')} and ${plural(emailEvents.length, 'email event')}? This cannot be undone.`,
       )
       if (answer === null) {
         writeLine(
@@ -255,7 +262,7 @@ async function eraseCommand(args: string[], ctx: CliContext): Promise<number> {
     }
     writeLine(
       ctx.io.out,
-      `erased ${erased.email}: the subscriber record, ${plural(erased.deliveries, 'delivery', 'deliveries')} and ${plural(erased.emailEvents, 'email event')}. ` +
+      `erased ${erased.email}: the subscriber record, ${plural(erased.enrolments, 'enrolment')}, ${plural(erased.deliveries, 'delivery', 'deliveries')} and ${plural(erased.emailEvents, 'email event')}. ` +
         'Only a salted hash of the address is kept, so it is never mailed again unless they subscribe anew.',
     )
     writeLine(

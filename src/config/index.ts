@@ -43,6 +43,8 @@ export interface Config {
     readonly leaseMs: number
     readonly maxAttempts: number
     readonly newsletterSkipCourseDay: boolean
+    /** At most this many lessons reach one reader on one local day, across their courses. */
+    readonly lessonsPerDay: number
   }
   readonly web: { readonly subscribeRateLimit: number; readonly trustProxy: boolean }
   readonly workerId: string
@@ -124,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       leaseMs: e.LEASE_SECONDS * 1000,
       maxAttempts: e.MAX_ATTEMPTS,
       newsletterSkipCourseDay: e.NEWSLETTER_SKIP_COURSE_DAY,
+      lessonsPerDay: e.LESSONS_PER_DAY,
     }),
     web: Object.freeze({ subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT, trustProxy: e.TRUST_PROXY }),
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,

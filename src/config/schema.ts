@@ -116,6 +116,7 @@ export const envSchema = z.object({
   LEASE_SECONDS: int(300, 10, 86400),
   MAX_ATTEMPTS: int(8, 1, 50),
   NEWSLETTER_SKIP_COURSE_DAY: bool(false),
+  LESSONS_PER_DAY: int(1, 1, 10),
   SUBSCRIBE_RATE_LIMIT: int(10, 1, 100000),
   TRUST_PROXY: bool(false),
   WORKER_ID: optionalText,

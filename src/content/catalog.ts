@@ -1,20 +1,35 @@
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { compileConfirmation, compileLesson, compileNewsletter, type SiteInfo } from './compile'
-import { loadLessons, loadNewsletters } from './load'
+import {
+  compileConfirmation,
+  compileInvitation,
+  compileLesson,
+  compileNewsletter,
+  type SiteInfo,
+} from './compile'
+import { loadCourses } from './courses'
+import { loadNewsletters } from './load'
 import type { CompiledEmail } from './personalize'
-import type { ContentProblem, Lesson, Newsletter } from './types'
+import type { ContentProblem, Course, Lesson, Newsletter } from './types'
+
+/** The kinds of compiled email, as the delivery queue names them. */
+export type EmailKind = 'confirmation' | 'invitation' | 'lesson' | 'newsletter'
 
 /** Every email the project sends, loaded, validated and compiled once. */
 export interface Content {
-  readonly lessons: readonly Lesson[]
+  /** In listing order (`order`, then title). */
+  readonly courses: readonly Course[]
   readonly newsletters: readonly Newsletter[]
-  readonly confirmation: CompiledEmail
   /** Changes whenever a file in the content folders changes (name, size or modification time). */
   readonly fingerprint: string
-  lesson(slug: string): Lesson | undefined
+  course(slug: string): Course | undefined
+  lesson(course: string, slug: string): Lesson | undefined
   newsletter(slug: string): Newsletter | undefined
-  compiled(kind: 'lesson' | 'newsletter' | 'confirmation', slug: string): CompiledEmail | undefined
+  /**
+   * The compiled email of a kind: a lesson by course and slug, an issue by slug, the confirmation and
+   * the invitation of a course.
+   */
+  compiled(kind: EmailKind, course: string | null, slug: string | null): CompiledEmail | undefined
 }
 
 /** Thrown when content has problems; `problems` lists all of them, in every file. */
@@ -31,24 +46,47 @@ export interface ContentSource {
   site: SiteInfo
 }
 
+/** Every Markdown file under `dir` (and its course folders), as `name:size:mtime`. */
+function fileStamps(dir: string, depth: number): string[] {
+  let names: string[] = []
+  try {
+    names = readdirSync(dir).sort()
+  } catch {
+    return []
+  }
+  return names.flatMap((name) => {
+    const stat = statSync(path.join(dir, name), { throwIfNoEntry: false })
+    if (!stat) return []
+    if (stat.isDirectory())
+      return depth > 0 ? fileStamps(path.join(dir, name), depth - 1).map((s) => `${name}/${s}`) : []
+    return name.endsWith('.md') ? [`${name}:${stat.size}:${stat.mtimeMs}`] : []
+  })
+}
+
 /** A cheap summary of the content folders, to notice edits without reading every file. */
 export function fingerprintContent(source: ContentSource): string {
-  return [source.lessonsDir, source.newslettersDir]
-    .map((dir) => {
-      let names: string[] = []
-      try {
-        names = readdirSync(dir)
-          .filter((name) => name.endsWith('.md'))
-          .sort()
-      } catch {}
-      return names
-        .map((name) => {
-          const stat = statSync(path.join(dir, name))
-          return `${name}:${stat.size}:${stat.mtimeMs}`
-        })
-        .join(',')
-    })
-    .join('|')
+  return `${fileStamps(source.lessonsDir, 1).join(',')}|${fileStamps(source.newslettersDir, 0).join(',')}`
+}
+
+/** Looks content up by course and slug. */
+function indexContent(courses: readonly Course[], newsletters: readonly Newsletter[]) {
+  const courseBySlug = new Map(courses.map((course) => [course.slug, course]))
+  const lessonByKey = new Map(
+    courses.flatMap((c) => c.lessons.map((lesson) => [`${c.slug}/${lesson.slug}`, lesson] as const)),
+  )
+  const newsletterBySlug = new Map(newsletters.map((issue) => [issue.slug, issue]))
+  return {
+    course: (slug: string) => courseBySlug.get(slug),
+    lesson: (course: string, slug: string) => lessonByKey.get(`${course}/${slug}`),
+    newsletter: (slug: string) => newsletterBySlug.get(slug),
+  }
+}
+
+/** The key of a compiled email: per lesson, per issue, and one confirmation and invitation per course. */
+function compiledKey(kind: EmailKind, course: string | null, slug: string | null): string {
+  if (kind === 'lesson') return `lesson:${course}/${slug}`
+  if (kind === 'newsletter') return `newsletter:${slug}`
+  return `${kind}:${course}`
 }
 
 /**
@@ -57,72 +95,53 @@ export function fingerprintContent(source: ContentSource): string {
  */
 export async function loadContent(source: ContentSource): Promise<Content> {
   const fingerprint = fingerprintContent(source)
-  const { lessons, problems } = loadLessons(source.lessonsDir)
+  const { courses, problems } = loadCourses(source.lessonsDir)
   const loaded = loadNewsletters(source.newslettersDir)
   problems.push(...loaded.problems)
-  const lessonSlugs = new Set(lessons.map((lesson) => lesson.slug))
-  for (const issue of loaded.newsletters) {
-    if (lessonSlugs.has(issue.slug)) {
-      problems.push({
-        file: issue.file,
-        field: 'slug',
-        message: `"${issue.slug}" is also the slug of a lesson`,
-      })
-    }
-  }
-  if (lessons.length === 0 && problems.length === 0) {
-    problems.push({
-      file: path.basename(source.lessonsDir),
-      field: 'lessons',
-      message: 'no lessons found (add NN-slug.md files)',
-    })
-  }
   if (problems.length > 0) throw new ContentError(problems)
 
+  const index = indexContent(courses, loaded.newsletters)
   const compiled = new Map<string, CompiledEmail>()
-  for (const [index, lesson] of lessons.entries()) {
+  for (const course of courses) {
+    for (const [i, lesson] of course.lessons.entries()) {
+      const offer = lesson.offer ? index.course(lesson.offer) : undefined
+      const context = { courseTitle: course.title, number: i + 1, count: course.lessons.length }
+      compiled.set(
+        compiledKey('lesson', course.slug, lesson.slug),
+        await compileLesson(lesson, offer ? { ...context, offer } : context, source.site),
+      )
+    }
     compiled.set(
-      `lesson:${lesson.slug}`,
-      await compileLesson(lesson, { number: index + 1, count: lessons.length }, source.site),
+      compiledKey('confirmation', course.slug, null),
+      await compileConfirmation(course, source.site),
     )
+    compiled.set(compiledKey('invitation', course.slug, null), await compileInvitation(course, source.site))
   }
-  for (const issue of loaded.newsletters) {
-    compiled.set(`newsletter:${issue.slug}`, await compileNewsletter(issue, source.site))
-  }
-  const confirmation = await compileConfirmation(source.site, lessons.length)
-  const lessonBySlug = new Map(lessons.map((lesson) => [lesson.slug, lesson]))
-  const newsletterBySlug = new Map(loaded.newsletters.map((issue) => [issue.slug, issue]))
+  for (const issue of loaded.newsletters)
+    compiled.set(compiledKey('newsletter', null, issue.slug), await compileNewsletter(issue, source.site))
   return Object.freeze({
-    lessons: Object.freeze(lessons),
+    courses: Object.freeze(courses),
     newsletters: Object.freeze(loaded.newsletters),
-    confirmation,
     fingerprint,
-    lesson: (slug: string) => lessonBySlug.get(slug),
-    newsletter: (slug: string) => newsletterBySlug.get(slug),
-    compiled: (kind: 'lesson' | 'newsletter' | 'confirmation', slug: string) =>
-      kind === 'confirmation' ? confirmation : compiled.get(`${kind}:${slug}`),
+    ...index,
+    compiled: (kind: EmailKind, course: string | null, slug: string | null) =>
+      compiled.get(compiledKey(kind, course, slug)),
   })
 }
 
 /**
  * What can be read of broken content, for commands that show or change people but send nothing
- * (status, stats, unsubscribe, erase…): the lessons and issues that are valid on their own, and no
- * compiled email. Sending from it is a bug, so the confirmation email throws when asked for.
+ * (status, stats, unsubscribe, erase…): the courses and issues that are valid on their own, and no
+ * compiled email (sending from it is a bug).
  */
 export function loadReadableContent(source: ContentSource): Content {
-  const { lessons } = loadLessons(source.lessonsDir)
+  const { courses } = loadCourses(source.lessonsDir)
   const { newsletters } = loadNewsletters(source.newslettersDir)
-  const lessonBySlug = new Map(lessons.map((lesson) => [lesson.slug, lesson]))
-  const newsletterBySlug = new Map(newsletters.map((issue) => [issue.slug, issue]))
   return Object.freeze({
-    lessons: Object.freeze(lessons),
+    courses: Object.freeze(courses),
     newsletters: Object.freeze(newsletters),
-    get confirmation(): CompiledEmail {
-      throw new Error('the content has problems: nothing can be sent from it')
-    },
     fingerprint: fingerprintContent(source),
-    lesson: (slug: string) => lessonBySlug.get(slug),
-    newsletter: (slug: string) => newsletterBySlug.get(slug),
+    ...indexContent(courses, newsletters),
     compiled: () => undefined,
   })
 }

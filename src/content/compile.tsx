@@ -1,14 +1,16 @@
 import { render, toPlainText } from '@react-email/render'
 import type { ReactElement } from 'react'
 import ConfirmEmail from '../../emails/confirm'
+import InvitationEmail from '../../emails/invitation'
 import LessonEmail from '../../emails/lesson'
 import NewsletterEmail from '../../emails/newsletter'
 import { type CompiledEmail, toTemplate } from './personalize'
 import { PLACEHOLDERS } from './placeholders'
-import type { Lesson, Newsletter } from './types'
+import type { Course, Lesson, Newsletter } from './types'
 
 /** What every email says about the sender. */
 export interface SiteInfo {
+  /** The site's name (newsletters; each course has its own title). */
   courseName: string
   baseUrl: string
   postalAddress: string
@@ -59,28 +61,47 @@ const personal = {
   viewInBrowserUrl: PLACEHOLDERS.viewInBrowserUrl,
 }
 
+/** What a lesson's email says of the course it belongs to, and of the course it offers (if any). */
+export interface LessonContext {
+  courseTitle: string
+  number: number
+  count: number
+  offer?: Pick<Course, 'slug' | 'title' | 'description'>
+}
+
 /** Renders a lesson once, with placeholders for everything personal. */
 export async function compileLesson(
   lesson: Lesson,
-  position: { number: number; count: number },
+  context: LessonContext,
   site: SiteInfo,
 ): Promise<CompiledEmail> {
   const { html, text } = await renderParts(
     <LessonEmail
-      courseName={site.courseName}
+      courseName={context.courseTitle}
       siteUrl={site.baseUrl}
       title={lesson.title}
       preview={lesson.preview}
       body={lesson.tree}
-      lessonNumber={position.number}
-      lessonCount={position.count}
+      lessonNumber={context.number}
+      lessonCount={context.count}
       postalAddress={site.postalAddress}
       {...personal}
+      {...(context.offer
+        ? {
+            offer: {
+              courseName: context.offer.title,
+              description: context.offer.description,
+              startUrl: PLACEHOLDERS.offerUrl,
+            },
+          }
+        : {})}
     />,
   )
   return {
     kind: 'lesson',
+    course: lesson.course,
     slug: lesson.slug,
+    ...(context.offer ? { offer: context.offer.slug } : {}),
     subject: lesson.subject,
     preview: lesson.preview,
     html: toTemplate(html),
@@ -104,6 +125,7 @@ export async function compileNewsletter(newsletter: Newsletter, site: SiteInfo):
   )
   return {
     kind: 'newsletter',
+    course: null,
     slug: newsletter.slug,
     subject: newsletter.subject,
     preview: newsletter.preview,
@@ -112,11 +134,12 @@ export async function compileNewsletter(newsletter: Newsletter, site: SiteInfo):
   }
 }
 
-/** The double opt-in email. Its subject contains "Confirm" (other tools look for it). */
-export async function compileConfirmation(site: SiteInfo, lessonCount: number): Promise<CompiledEmail> {
+/** The double opt-in email of a course. Its subject contains "Confirm" (other tools look for it). */
+export async function compileConfirmation(course: Course, site: SiteInfo): Promise<CompiledEmail> {
+  const lessonCount = course.lessons.length
   const { html, text } = await renderParts(
     <ConfirmEmail
-      courseName={site.courseName}
+      courseName={course.title}
       siteUrl={site.baseUrl}
       firstName={PLACEHOLDERS.firstName}
       confirmUrl={PLACEHOLDERS.confirmUrl}
@@ -127,9 +150,38 @@ export async function compileConfirmation(site: SiteInfo, lessonCount: number): 
   )
   return {
     kind: 'confirmation',
+    course: course.slug,
     slug: 'confirm',
-    subject: `Confirm your subscription to ${site.courseName}`,
+    subject: `Confirm your subscription to ${course.title}`,
     preview: `One click to start the free ${lessonCount}-lesson course.`,
+    html: toTemplate(html),
+    text: toTemplate(text),
+  }
+}
+
+/**
+ * The email that asks someone already on the list whether to start another course they (or someone)
+ * signed up for. Its subject contains "Start" (other tools look for it).
+ */
+export async function compileInvitation(course: Course, site: SiteInfo): Promise<CompiledEmail> {
+  const lessonCount = course.lessons.length
+  const { html, text } = await renderParts(
+    <InvitationEmail
+      courseName={course.title}
+      siteUrl={site.baseUrl}
+      firstName={PLACEHOLDERS.firstName}
+      startUrl={PLACEHOLDERS.startUrl}
+      unsubscribeUrl={PLACEHOLDERS.unsubscribeUrl}
+      lessonCount={lessonCount}
+      postalAddress={site.postalAddress}
+    />,
+  )
+  return {
+    kind: 'invitation',
+    course: course.slug,
+    slug: 'start',
+    subject: `Start ${course.title}?`,
+    preview: `One press starts the ${lessonCount}-lesson course.`,
     html: toTemplate(html),
     text: toTemplate(text),
   }

@@ -29,6 +29,11 @@ export const lessonFrontMatter = z.strictObject({
     .int('expected a whole number')
     .min(0, 'must be 0 or more (days after confirmation)'),
   slug,
+  /** Another course this lesson's email offers to start (a signed button for the reader). */
+  offer: z
+    .string({ error: 'expected the slug of another course' })
+    .regex(SLUG, 'expected the slug of another course, like "unhappy-with-your-smp"')
+    .optional(),
 })
 
 /** A date, quoted ("2026-11-16") or not (YAML then gives a Date): either way YYYY-MM-DD. */
@@ -44,6 +49,35 @@ const isoDate = z.unknown().transform((value, ctx) => {
     return z.NEVER
   }
   return text
+})
+
+/** A paragraph: one or more lines of plain text (no blank line in it), at most `max` characters. */
+const paragraph = (max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'required' : 'expected text') })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => !/\n\s*\n/.test(value), 'must be one paragraph (no blank line)')
+    .transform((value) => value.replace(/\s+/g, ' '))
+
+/** How readers move through a course (see the README's "Writing a course"). */
+export const PACINGS = ['evergreen', 'cohort', 'self-paced'] as const
+
+/** Front matter of a course (`lessons/<course-slug>/course.md`). */
+export const courseFrontMatter = z.strictObject({
+  title: singleLine(150),
+  description: paragraph(600),
+  order: z.number({ error: 'expected a whole number' }).int('expected a whole number').optional(),
+  pacing: z
+    .enum(PACINGS, { error: `expected one of ${PACINGS.join(', ')}` })
+    .optional()
+    .default('evergreen'),
+  starts: isoDate.optional(),
+  closes: isoDate.optional(),
+  next_now: z.boolean({ error: 'expected true or false' }).optional().default(false),
+  author: singleLine(150).optional(),
+  reviewed: isoDate.optional(),
 })
 
 /** Front matter of a newsletter issue. */

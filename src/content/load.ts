@@ -80,9 +80,13 @@ function frontMatterProblems(
 }
 
 /** The body parsed once: its tree (for the templates) and its problems by file line. */
-function checkBody(parsed: ParsedFile, file: string): { tree: Root; problems: ContentProblem[] } {
+function checkBody(
+  parsed: ParsedFile,
+  file: string,
+  allowEmpty: boolean,
+): { tree: Root; problems: ContentProblem[] } {
   const seen = new Set<string>()
-  const { tree, problems } = parseMarkdown(parsed.markdown)
+  const { tree, problems } = parseMarkdown(parsed.markdown, { allowEmpty })
   return {
     tree,
     problems: problems
@@ -116,13 +120,8 @@ function listMarkdownFiles(dir: string): string[] {
   }
 }
 
-/** Shown in messages: the folder's own name and the file, e.g. `lessons/00-welcome.md`. */
-function displayPath(dir: string, name: string): string {
-  return `${path.basename(dir)}/${name}`
-}
-
 /** A file read and checked; `fields` only when the file has no problem of its own. */
-interface CheckedFile<T> {
+export interface CheckedFile<T> {
   name: string
   file: string
   parsed: ParsedFile
@@ -130,32 +129,50 @@ interface CheckedFile<T> {
   fields?: T
 }
 
-/** Reads and checks every Markdown file in `dir` against `schema`, adding each problem to `problems`. */
-function checkFiles<S extends z.ZodObject>(
-  dir: string,
+/** A content folder: where it is, and how its files are named in messages (`lessons/avoiding-smp-regrets`). */
+export interface Folder {
+  dir: string
+  label: string
+}
+
+/** The folder of a content directory, named by its own name (`newsletters`). */
+export function folderOf(dir: string): Folder {
+  return { dir, label: path.basename(dir) }
+}
+
+/**
+ * Reads and checks one Markdown file against `schema`, adding each problem to `problems`; null when it
+ * cannot be read at all (no front matter, broken YAML).
+ */
+export function checkFile<S extends z.ZodObject>(
+  folder: Folder,
+  name: string,
   schema: S,
   problems: ContentProblem[],
+  options: { allowEmptyBody?: boolean } = {},
+): CheckedFile<z.output<S>> | null {
+  const file = `${folder.label}/${name}`
+  const parsed = parseFile(readFileSync(path.join(folder.dir, name), 'utf8'), file, problems)
+  if (!parsed) return null
+  const before = problems.length
+  const result = schema.safeParse(parsed.data)
+  if (!result.success)
+    problems.push(...frontMatterProblems(result.error.issues, file, parsed, Object.keys(schema.shape)))
+  const body = checkBody(parsed, file, options.allowEmptyBody ?? false)
+  problems.push(...body.problems)
+  return { name, file, parsed, tree: body.tree, fields: problems.length === before ? result.data : undefined }
+}
+
+/** Reads and checks every Markdown file in a folder against `schema`, adding each problem to `problems`. */
+function checkFiles<S extends z.ZodObject>(
+  folder: Folder,
+  schema: S,
+  problems: ContentProblem[],
+  skip: readonly string[] = [],
 ): CheckedFile<z.output<S>>[] {
-  const allowed = Object.keys(schema.shape)
-  const checked: CheckedFile<z.output<S>>[] = []
-  for (const name of listMarkdownFiles(dir)) {
-    const file = displayPath(dir, name)
-    const parsed = parseFile(readFileSync(path.join(dir, name), 'utf8'), file, problems)
-    if (!parsed) continue
-    const before = problems.length
-    const result = schema.safeParse(parsed.data)
-    if (!result.success) problems.push(...frontMatterProblems(result.error.issues, file, parsed, allowed))
-    const body = checkBody(parsed, file)
-    problems.push(...body.problems)
-    checked.push({
-      name,
-      file,
-      parsed,
-      tree: body.tree,
-      fields: problems.length === before ? result.data : undefined,
-    })
-  }
-  return checked
+  return listMarkdownFiles(folder.dir)
+    .filter((name) => !skip.includes(name))
+    .flatMap((name) => checkFile(folder, name, schema, problems) ?? [])
 }
 
 /** Where a file stands among the others: its day and slug, each only if it can be read. */
@@ -179,20 +196,37 @@ function placementOf(checked: CheckedFile<unknown>): Placement {
   }
 }
 
+/** The file that makes a folder of lessons a course. */
+export const COURSE_FILE = 'course.md'
+
 /**
- * Loads and validates every lesson in `dir`, in file-name order. Every problem of every file is
- * collected; a lesson with problems of its own is left out of `lessons` (one only out of order stays
- * in, with its problem listed: callers use nothing when there are problems).
+ * Loads and validates the lessons of one course folder (every Markdown file but `course.md`), in
+ * file-name order. Every problem of every file is collected; a lesson with problems of its own is
+ * left out of `lessons` (one only out of order stays in, with its problem listed: callers use nothing
+ * when there are problems).
  */
-export function loadLessons(dir: string): { lessons: Lesson[]; problems: ContentProblem[] } {
+export function loadLessons(
+  folder: Folder,
+  course: string,
+): { lessons: Lesson[]; problems: ContentProblem[] } {
   const problems: ContentProblem[] = []
-  const checked = checkFiles(dir, lessonFrontMatter, problems)
+  const checked = checkFiles(folder, lessonFrontMatter, problems, [COURSE_FILE])
   problems.push(...sequenceProblems(checked.map(placementOf)))
   const lessons = checked.flatMap(({ name, file, parsed, tree, fields }): Lesson[] => {
     if (!fields) return []
-    const slug = fields.slug ?? slugFromFileName(name)
+    const { slug = slugFromFileName(name), offer, ...rest } = fields
     return [
-      { kind: 'lesson', file, ...fields, slug, markdown: parsed.markdown, tree, bodyLine: parsed.bodyLine },
+      {
+        kind: 'lesson',
+        file,
+        course,
+        ...rest,
+        slug,
+        ...(offer ? { offer } : {}),
+        markdown: parsed.markdown,
+        tree,
+        bodyLine: parsed.bodyLine,
+      },
     ]
   })
   return { lessons, problems }
@@ -227,7 +261,7 @@ function sequenceProblems(placements: Placement[]): ContentProblem[] {
 /** Loads and validates every newsletter issue in `dir`; as for lessons, one with problems is left out. */
 export function loadNewsletters(dir: string): { newsletters: Newsletter[]; problems: ContentProblem[] } {
   const problems: ContentProblem[] = []
-  const checked = checkFiles(dir, newsletterFrontMatter, problems)
+  const checked = checkFiles(folderOf(dir), newsletterFrontMatter, problems)
   // Issues have no day: only their slugs are compared.
   problems.push(...sequenceProblems(checked.map((file) => ({ ...placementOf(file), day: undefined }))))
   const newsletters = checked.flatMap(({ name, file, parsed, tree, fields }): Newsletter[] => {

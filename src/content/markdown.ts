@@ -96,11 +96,14 @@ function checkNode(node: Nodes, problems: MarkdownProblem[]) {
  * Parses CommonMark into an mdast tree and lists everything an email cannot carry safely.
  * The same parse feeds validation (at load) and rendering (in the templates).
  */
-export function parseMarkdown(markdown: string): { tree: Root; problems: MarkdownProblem[] } {
+export function parseMarkdown(
+  markdown: string,
+  options: { allowEmpty?: boolean } = {},
+): { tree: Root; problems: MarkdownProblem[] } {
   const tree = fromMarkdown(markdown)
   const problems: MarkdownProblem[] = []
   checkNode(tree, problems)
-  if (!tree.children.some((child) => child.type !== 'definition')) {
+  if (!options.allowEmpty && !tree.children.some((child) => child.type !== 'definition')) {
     problems.push({ line: 1, message: 'the body is empty' })
   }
   return { tree, problems }

@@ -13,6 +13,8 @@ const NAME_BY_TOKEN: Record<string, PlaceholderName> = {
   PREFERENCES_URL: 'preferencesUrl',
   VIEW_URL: 'viewInBrowserUrl',
   CONFIRM_URL: 'confirmUrl',
+  START_URL: 'startUrl',
+  OFFER_URL: 'offerUrl',
 }
 
 /** Cuts `source` at every placeholder. */
@@ -31,8 +33,12 @@ export function toTemplate(source: string): Template {
 
 /** An email compiled once: subject, HTML and text with placeholders. */
 export interface CompiledEmail {
-  kind: 'lesson' | 'newsletter' | 'confirmation'
+  kind: 'lesson' | 'newsletter' | 'confirmation' | 'invitation'
+  /** The course it belongs to (lessons, confirmations, invitations); null for a newsletter issue. */
+  course: string | null
   slug: string
+  /** The course a lesson offers to start (its email carries the reader's signed link), if any. */
+  offer?: string
   subject: string
   preview: string
   html: Template

@@ -1,10 +1,12 @@
 import type { Root } from 'mdast'
 
-/** A lesson of the course, as loaded and validated from `lessons/*.md`. */
+/** A lesson of a course, as loaded and validated from `lessons/<course>/NN-slug.md`. */
 export interface Lesson {
   kind: 'lesson'
-  /** Path as shown in messages, e.g. `lessons/03-choosing-a-practitioner.md`. */
+  /** Path as shown in messages, e.g. `lessons/avoiding-smp-regrets/03-choosing-a-practitioner.md`. */
   file: string
+  /** The slug of its course (the folder's name). */
+  course: string
   slug: string
   title: string
   subject: string
@@ -12,11 +14,44 @@ export interface Lesson {
   preview: string
   /** Days after confirmation; 0 is sent right away. */
   day: number
+  /** Another course this lesson offers to start, if any. */
+  offer?: string
   markdown: string
   /** The body parsed once, when it was checked; the templates render this tree. */
   tree: Root
   /** Line of the file on which the Markdown body starts, to report body problems by file line. */
   bodyLine: number
+}
+
+/** How readers move through a course: from their own start, together from a date, or at their own pace. */
+export type Pacing = 'evergreen' | 'cohort' | 'self-paced'
+
+/** A course: `lessons/<slug>/course.md` and the lessons beside it, in day order. */
+export interface Course {
+  kind: 'course'
+  /** The course's folder name, e.g. `avoiding-smp-regrets`. */
+  slug: string
+  /** Where course.md is, as shown in messages. */
+  file: string
+  title: string
+  /** One paragraph for its signup page and listings. */
+  description: string
+  /** Where it comes in listings (lower first; then by title). */
+  order: number
+  pacing: Pacing
+  /** Cohort courses: the local date day 0 falls on for everyone who joined before it. */
+  starts?: string
+  /** Cohort courses: signups after this date wait for the next cohort (or are refused). */
+  closes?: string
+  /** Lesson emails offer "Send me the next lesson now". */
+  nextNow: boolean
+  /** Who wrote it and when it was last reviewed, shown on its signup page. */
+  author?: string
+  reviewed?: string
+  /** Extra text for the signup page (course.md's body); may be empty. */
+  markdown: string
+  tree: Root
+  lessons: readonly Lesson[]
 }
 
 /** A one-off newsletter issue from `newsletters/*.md`. */

@@ -10,8 +10,10 @@ export function webVersionValues(baseUrl: string, compiled: CompiledEmail): Pers
     firstName: 'there',
     unsubscribeUrl: urls.unsubscribe(baseUrl),
     preferencesUrl: urls.preferences(baseUrl),
-    viewInBrowserUrl: viewInBrowserUrl(baseUrl, compiled.kind, compiled.slug),
+    viewInBrowserUrl: viewInBrowserUrl(baseUrl, compiled.kind, compiled.course, compiled.slug),
     confirmUrl: urls.home(baseUrl),
+    startUrl: compiled.course ? urls.course(baseUrl, compiled.course) : urls.home(baseUrl),
+    offerUrl: compiled.offer ? urls.course(baseUrl, compiled.offer) : urls.home(baseUrl),
   }
 }
 

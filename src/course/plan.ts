@@ -29,22 +29,22 @@ export interface LessonRef {
   day: number
 }
 
-/** The course columns of a reader, as stored (see progress.ts). */
+/** What an enrolment stores of a reader's place (see progress.ts), with the reader's zone. */
 export interface ProgressColumns {
   timezone: string
-  course_anchor_date: string | null
-  course_last_day: number | null
-  course_last_sent_on: string | null
+  anchor_date: string | null
+  last_day: number | null
+  last_sent_on: string | null
 }
 
-/** Where a reader is, from their stored columns; null before they start. The one way progress is built. */
+/** Where a reader is, from their stored enrolment; null before they start. The one way progress is built. */
 export function progressOf(row: ProgressColumns): CourseProgress | null {
-  if (!row.course_anchor_date) return null
+  if (!row.anchor_date) return null
   return {
     timezone: row.timezone,
-    anchorDate: row.course_anchor_date,
-    lastDay: row.course_last_day,
-    lastSentOn: row.course_last_sent_on,
+    anchorDate: row.anchor_date,
+    lastDay: row.last_day,
+    lastSentOn: row.last_sent_on,
   }
 }
 

@@ -1,71 +1,122 @@
 import type { Queryable } from '../db/db'
 import type { Decision, DeliveryPolicy, Outcome } from '../delivery/policy'
-import { queueEmails } from '../delivery/store/queue'
-import { localDate } from '../lib/local-time'
-import { type CourseSettings, queueNextLessons } from './lessons'
+import type { Member } from '../delivery/store/batches'
+import { type QueuedEmail, queueEmails } from '../delivery/store/queue'
+import { lessonsSentOnLocalDay } from '../delivery/store/reads'
+import { addDays, localDate, localHourInstant, nextAllowedDate } from '../lib/local-time'
+import { type Courses, queueNextLessons } from './lessons'
 import { type LessonRef, lessonDueAt, nextLesson } from './plan'
 import { type Advance, type Enrolment, enrolmentProgress, readEnrolments, saveAdvances } from './progress'
 
+/** How many lessons a reader may get on one local day, across all their courses (LESSONS_PER_DAY). */
+export interface LessonPolicySettings {
+  lessonsPerDay: number
+}
+
 /**
- * What the course says about its lesson emails. Before the first attempt: a reader who left or paused
- * gets nothing (the lesson is planned again if they come back), a removed lesson is recorded as such,
- * a lesson the reader is already past is skipped, and an earlier lesson added since goes first. After
- * the outcome: the reader moves past the lesson and the next one is planned.
+ * What the courses say about lesson emails. Before the first attempt: a reader who left the list, or
+ * whose course is paused, left, finished or restarted since, gets nothing (a lesson is planned again
+ * if they come back); a removed lesson is recorded as such; a lesson the reader is already past is
+ * skipped; an earlier lesson added since goes first; and a lesson that would be one too many for the
+ * reader's local day (several courses at once) moves to their next allowed day. After the outcome: the
+ * reader moves past the lesson and the next one is planned.
  */
-export function lessonPolicy(course: () => CourseSettings): DeliveryPolicy {
+export function lessonPolicy(courses: () => Courses, limits: LessonPolicySettings): DeliveryPolicy {
   return {
     async decide(tx, members, now) {
-      const { lessons, schedule } = course()
-      const enrolments = await readEnrolments(
-        tx,
-        members.map((m) => m.subscriber_id),
+      const course = courses()
+      const enrolments = byCourse(
+        await readEnrolments(
+          tx,
+          members.map((m) => m.subscriber_id),
+          { lockReaders: true },
+        ),
       )
+      const sentToday = await lessonsSentOnLocalDay(tx, members, now)
       const passed: Advance[] = []
-      const replacements: Parameters<typeof queueEmails>[1][number][] = []
+      const replacements: QueuedEmail[] = []
       const decisions = members.map((member): Decision => {
-        const enrolment = enrolments.get(member.subscriber_id)
+        const enrolment = enrolments.get(`${member.subscriber_id}/${member.course}`)
         const progress = enrolment && enrolmentProgress(enrolment)
-        if (member.status !== 'confirmed' || !enrolment || enrolment.course_paused || !progress)
+        const settings = member.course ? course(member.course) : undefined
+        if (member.status !== 'confirmed' || enrolment?.status !== 'active' || !progress)
           return { action: 'drop' }
-        const lesson = lessons.find((l) => l.slug === member.item)
-        if (!lesson) {
-          passed.push(advance(enrolment, undefined, false, lessons, now))
+        if (enrolment.round !== member.round) return { action: 'skip', reason: 'course restarted since' }
+        const lesson = settings?.lessons.find((l) => l.slug === member.item)
+        if (!settings || !lesson) {
+          passed.push(advance(enrolment, undefined, false, settings?.lessons ?? [], now))
           return { action: 'cancel', reason: 'lesson removed from the course' }
         }
         if (progress.lastDay !== null && lesson.day <= progress.lastDay)
           return { action: 'skip', reason: 'already past this lesson' }
-        const expected = nextLesson(lessons, progress.lastDay)
+        const expected = nextLesson(settings.lessons, progress.lastDay)
         if (expected && expected.slug !== lesson.slug && expected.day < lesson.day) {
           replacements.push({
             subscriberId: member.subscriber_id,
             kind: 'lesson',
+            course: enrolment.course,
+            round: enrolment.round,
             item: expected.slug,
-            dueAt: lessonDueAt(progress, expected, schedule, now),
+            dueAt: lessonDueAt(progress, expected, settings.schedule, now),
           })
           return { action: 'drop' }
         }
+        // Lessons already sent today (and those of this batch decided before) count against the day.
+        const today = sentToday.get(member.subscriber_id) ?? 0
+        if (today >= limits.lessonsPerDay)
+          return { action: 'postpone', until: nextDay(member, settings, now) }
+        sentToday.set(member.subscriber_id, today + 1)
         return { action: 'send' }
       })
       await queueEmails(tx, replacements, now)
-      await moveOn(tx, passed, enrolments, course(), now)
+      await moveOn(tx, passed, enrolments, course, now)
       return decisions
     },
 
     async settled(tx, outcomes: readonly Outcome[], now) {
-      const { lessons } = course()
-      const enrolments = await readEnrolments(
-        tx,
-        outcomes.map((o) => o.member.subscriber_id),
+      const course = courses()
+      const enrolments = byCourse(
+        await readEnrolments(
+          tx,
+          outcomes.map((o) => o.member.subscriber_id),
+        ),
       )
       const advances = outcomes.flatMap((o) => {
-        const enrolment = enrolments.get(o.member.subscriber_id)
-        if (!enrolment) return []
-        const lesson = lessons.find((l) => l.slug === o.member.item)
-        return [advance(enrolment, lesson, o.sent, lessons, now)]
+        const enrolment = enrolments.get(`${o.member.subscriber_id}/${o.member.course}`)
+        if (!enrolment || enrolment.round !== o.member.round) return []
+        const lessons = course(enrolment.course)?.lessons ?? []
+        return [
+          advance(
+            enrolment,
+            lessons.find((l) => l.slug === o.member.item),
+            o.sent,
+            lessons,
+            now,
+          ),
+        ]
       })
-      await moveOn(tx, advances, enrolments, course(), now)
+      await moveOn(tx, advances, enrolments, course, now)
     },
   }
+}
+
+/** The first allowed day after the reader's local today, at the send hour there. */
+function nextDay(
+  member: Member,
+  course: { schedule: { sendHour: number; sendDays: readonly number[] } },
+  now: Date,
+) {
+  const tomorrow = addDays(localDate(now, member.timezone), 1)
+  return localHourInstant(
+    nextAllowedDate(tomorrow, course.schedule.sendDays),
+    course.schedule.sendHour,
+    member.timezone,
+  )
+}
+
+/** Enrolments by reader and course. */
+function byCourse(enrolments: readonly Enrolment[]): Map<string, Enrolment> {
+  return new Map(enrolments.map((e) => [`${e.subscriber_id}/${e.course}`, e]))
 }
 
 /**
@@ -80,11 +131,11 @@ function advance(
   lessons: readonly LessonRef[],
   now: Date,
 ): Advance {
-  const lastDay = handled ? handled.day : enrolment.course_last_day
+  const lastDay = handled ? handled.day : enrolment.last_day
   return {
-    subscriberId: enrolment.subscriber_id,
+    id: enrolment.id,
     lastDay,
-    lastSentOn: sent ? localDate(now, enrolment.timezone) : enrolment.course_last_sent_on,
+    lastSentOn: sent ? localDate(now, enrolment.timezone) : enrolment.last_sent_on,
     completed: !nextLesson(lessons, lastDay),
   }
 }
@@ -93,15 +144,16 @@ function advance(
 async function moveOn(
   tx: Queryable,
   advances: readonly Advance[],
-  enrolments: Map<number, Enrolment>,
-  course: CourseSettings,
+  enrolments: Map<string, Enrolment>,
+  courses: Courses,
   now: Date,
 ): Promise<void> {
   if (advances.length === 0) return
   await saveAdvances(tx, advances, now)
+  const byId = new Map([...enrolments.values()].map((e) => [e.id, e]))
   const moved = advances.flatMap((a) => {
-    const before = enrolments.get(a.subscriberId)
-    return before ? [{ ...before, course_last_day: a.lastDay, course_last_sent_on: a.lastSentOn }] : []
+    const before = byId.get(a.id)
+    return before ? [{ ...before, last_day: a.lastDay, last_sent_on: a.lastSentOn }] : []
   })
-  await queueNextLessons(tx, moved, course, now)
+  await queueNextLessons(tx, moved, courses, now)
 }

@@ -1,29 +1,44 @@
 import type { Queryable } from '../db/db'
 import type { SubscriberStatus } from '../db/rows'
-import { type CourseProgress, type ProgressColumns, progressOf } from './plan'
+import { type CourseProgress, progressOf } from './plan'
 
 /**
- * Course progress, stored per reader: when their day 0 was, the last lesson handled, the local date of
- * the last one sent, a pause, completion. Every statement on that state is here. (It is kept in the
- * `course_*` columns of `subscribers` while an installation has one course; the enrolments of several
- * courses replace these columns without changing this file's functions.)
+ * Enrolments: where each reader is in each course (the `enrolments` table; every statement on it is
+ * here). An enrolment waits for consent (`pending`), runs (`active`), is `paused`, was `left`, or is
+ * `completed`; a restart begins another round from day 0.
  */
 
-/** A reader's course, with what decides whether lessons may go: their status and a pause. */
-export interface Enrolment extends ProgressColumns {
+export type EnrolmentStatus = 'pending' | 'active' | 'paused' | 'left' | 'completed'
+
+/** An enrolment, with what decides whether lessons may go: its status, and its reader's zone and status. */
+export interface Enrolment {
+  id: number
   subscriber_id: number
-  status: SubscriberStatus
-  course_paused: boolean
-  course_paused_at: Date | null
-  course_completed_at: Date | null
+  course: string
+  status: EnrolmentStatus
+  round: number
+  anchor_date: string | null
+  last_day: number | null
+  last_sent_on: string | null
+  paused_at: Date | null
+  completed_at: Date | null
+  left_at: Date | null
+  source: string | null
+  created_at: Date
+  /** The reader's time zone (from their row): their lessons go at the send hour there. */
+  timezone: string
+  /** The reader's status: lessons go only while it is `confirmed`. */
+  subscriber_status: SubscriberStatus
 }
 
-const COLUMNS = `id as subscriber_id, timezone, status, course_anchor_date, course_last_day, course_last_sent_on,
-  course_paused, course_paused_at, course_completed_at`
+/** An enrolment is read with its reader's zone and status: the one read of `subscribers` here. */
+const SELECT = `select e.id, e.subscriber_id, e.course, e.status, e.round, e.anchor_date, e.last_day, e.last_sent_on,
+    e.paused_at, e.completed_at, e.left_at, e.source, e.created_at, s.timezone, s.status as subscriber_status
+  from enrolments e join subscribers s on s.id = e.subscriber_id`
 
-/** Whether lessons may be planned for this enrolment: confirmed, started and not paused. */
-export function isActive(e: Enrolment): e is Enrolment & { course_anchor_date: string } {
-  return e.status === 'confirmed' && !e.course_paused && e.course_anchor_date !== null
+/** Whether lessons may be planned for this enrolment: a confirmed reader, an active course that started. */
+export function isActive(e: Enrolment): e is Enrolment & { anchor_date: string } {
+  return e.subscriber_status === 'confirmed' && e.status === 'active' && e.anchor_date !== null
 }
 
 /** The progress of an enrolment, or null before it starts. */
@@ -31,98 +46,151 @@ export function enrolmentProgress(e: Enrolment): CourseProgress | null {
   return progressOf(e)
 }
 
-/** The enrolments of these readers, by reader id. */
+/**
+ * The enrolments of these readers (all their courses, or one course), oldest first. `forUpdate` locks
+ * the enrolments; `lockReaders` locks the readers' rows too, so that two workers deciding lessons of
+ * one reader's two courses take turns (the per-day limit counts what the other decided).
+ */
 export async function readEnrolments(
   q: Queryable,
   subscriberIds: readonly number[],
-  forUpdate = false,
-): Promise<Map<number, Enrolment>> {
-  if (subscriberIds.length === 0) return new Map()
-  const { rows } = await q.query<Enrolment>(
-    `select ${COLUMNS} from subscribers where id = any($1::bigint[]) order by id${forUpdate ? ' for update' : ''}`,
-    [subscriberIds],
-  )
-  return new Map(rows.map((row) => [row.subscriber_id, row]))
-}
-
-/** Active enrolments that have not reached `beforeDay`, a page at a time by reader id. */
-export async function listActiveBefore(
-  q: Queryable,
-  beforeDay: number,
-  page: { after: number; limit: number },
+  options: { course?: string; forUpdate?: boolean; lockReaders?: boolean } = {},
 ): Promise<Enrolment[]> {
+  if (subscriberIds.length === 0) return []
+  const lock = options.lockReaders ? ' for update of e, s' : options.forUpdate ? ' for update of e' : ''
   const { rows } = await q.query<Enrolment>(
-    `select ${COLUMNS} from subscribers
-     where id > $1 and status = 'confirmed' and not course_paused and course_anchor_date is not null
-       and coalesce(course_last_day, -1) < $2
-     order by id limit $3`,
-    [page.after, beforeDay, page.limit],
+    `${SELECT} where e.subscriber_id = any($1::bigint[]) and ($2::text is null or e.course = $2)
+     order by e.subscriber_id, e.id${lock}`,
+    [subscriberIds, options.course ?? null],
   )
   return rows
 }
 
-/** Starts (or starts again) the course of each reader: day 0 on the given local date. */
+/** One reader's enrolment in one course, if any. */
+export async function findEnrolment(
+  q: Queryable,
+  subscriberId: number,
+  course: string,
+  forUpdate = false,
+): Promise<Enrolment | undefined> {
+  return (await readEnrolments(q, [subscriberId], { course, forUpdate }))[0]
+}
+
+/** Enrolments of one course still before `beforeDay` (active, or completed before a later lesson was added), by id. */
+export async function listUnfinished(
+  q: Queryable,
+  course: string,
+  beforeDay: number,
+  page: { after: number; limit: number },
+): Promise<Enrolment[]> {
+  const { rows } = await q.query<Enrolment>(
+    `${SELECT} where e.course = $1 and e.id > $2 and e.status in ('active', 'completed') and s.status = 'confirmed'
+       and e.anchor_date is not null and coalesce(e.last_day, -1) < $3
+     order by e.id limit $4`,
+    [course, page.after, beforeDay, page.limit],
+  )
+  return rows
+}
+
+/**
+ * Adds enrolments (a reader asks for a course); one a reader already has is left as it is. Returns
+ * those added.
+ */
+export async function addEnrolments(
+  q: Queryable,
+  rows: readonly { subscriberId: number; course: string; status: 'pending' | 'active'; source: string }[],
+  now: Date,
+): Promise<number[]> {
+  if (rows.length === 0) return []
+  const { rows: added } = await q.query<{ id: number }>(
+    `insert into enrolments (subscriber_id, course, status, source, created_at, updated_at)
+     select v.subscriber_id, v.course, v.status, v.source, $5, $5
+     from unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) as v(subscriber_id, course, status, source)
+     on conflict (subscriber_id, course) do nothing
+     returning id`,
+    [
+      rows.map((r) => r.subscriberId),
+      rows.map((r) => r.course),
+      rows.map((r) => r.status),
+      rows.map((r) => r.source),
+      now,
+    ],
+  )
+  return added.map((row) => row.id)
+}
+
+/**
+ * Starts enrolments from day 0 on the given local date (a new start keeps the round; a restart passes
+ * the next one): active, no lesson handled yet.
+ */
 export async function startEnrolments(
   q: Queryable,
-  starts: readonly { subscriberId: number; anchorDate: string }[],
+  starts: readonly { id: number; anchorDate: string; round?: number }[],
   now: Date,
 ): Promise<void> {
   if (starts.length === 0) return
   await q.query(
-    `update subscribers s set course_anchor_date = v.anchor::date, course_last_day = null, course_last_sent_on = null,
-       course_completed_at = null, course_paused = false, course_paused_at = null, updated_at = $3
-     from unnest($1::bigint[], $2::text[]) as v(id, anchor) where s.id = v.id`,
-    [starts.map((s) => s.subscriberId), starts.map((s) => s.anchorDate), now],
+    `update enrolments e set status = 'active', anchor_date = v.anchor::date, last_day = null, last_sent_on = null,
+       round = coalesce(v.round, e.round), completed_at = null, paused_at = null, left_at = null, updated_at = $4
+     from unnest($1::bigint[], $2::text[], $3::int[]) as v(id, anchor, round) where e.id = v.id`,
+    [starts.map((s) => s.id), starts.map((s) => s.anchorDate), starts.map((s) => s.round ?? null), now],
   )
 }
 
-/** Pauses or resumes one reader's course; a resume also moves day 0 (see lessons.ts). */
-export async function setPaused(
+/**
+ * Moves an enrolment to a status (pause, resume, leave, come back), with the time of a pause or a
+ * leave, and a new day 0 when it is given (the rest keeps its spacing after days away).
+ */
+export async function setEnrolmentStatus(
   q: Queryable,
-  subscriberId: number,
-  change: { paused: boolean; anchorDate?: string },
+  id: number,
+  status: EnrolmentStatus,
   now: Date,
+  anchorDate?: string,
 ): Promise<void> {
   await q.query(
-    `update subscribers set course_paused = $2, course_paused_at = case when $2 then $3::timestamptz else null end,
-       course_anchor_date = coalesce($4::date, course_anchor_date), updated_at = $3
+    `update enrolments set status = $2,
+       paused_at = case when $2 = 'paused' then $3::timestamptz else null end,
+       left_at = case when $2 = 'left' then $3::timestamptz else null end,
+       anchor_date = coalesce($4::date, anchor_date), updated_at = $3
      where id = $1`,
-    [subscriberId, change.paused, now, change.anchorDate ?? null],
+    [id, status, now, anchorDate ?? null],
   )
 }
 
-/** Moves a reader's day 0 (back from a pause or an unsubscribe: the rest keeps its spacing). */
-export async function moveAnchor(
-  q: Queryable,
-  subscriberId: number,
-  anchorDate: string,
-  now: Date,
-): Promise<void> {
-  await q.query('update subscribers set course_anchor_date = $2::date, updated_at = $3 where id = $1', [
-    subscriberId,
+/** Moves an enrolment's day 0 (back after days away: the rest keeps its spacing). */
+export async function moveAnchor(q: Queryable, id: number, anchorDate: string, now: Date): Promise<void> {
+  await q.query('update enrolments set anchor_date = $2::date, updated_at = $3 where id = $1', [
+    id,
     anchorDate,
     now,
   ])
 }
 
-/** Where each reader is after a lesson was handled: its day, the date one was last sent, whether done. */
+/** Where an enrolment is after a lesson was handled: its day, the date one was last sent, whether done. */
 export interface Advance {
-  subscriberId: number
+  id: number
   lastDay: number | null
   lastSentOn: string | null
   completed: boolean
 }
 
-/** Writes the progress of several readers in one statement. */
+/**
+ * Writes the progress of several enrolments in one statement. A finished course becomes `completed`;
+ * one that was reopened by a lesson added later (completed, now with something to send) is active again.
+ */
 export async function saveAdvances(q: Queryable, advances: readonly Advance[], now: Date): Promise<void> {
   if (advances.length === 0) return
   await q.query(
-    `update subscribers s set course_last_day = v.last_day, course_last_sent_on = v.last_sent_on::date,
-       course_completed_at = case when v.completed then $5::timestamptz else null end, updated_at = $5
+    `update enrolments e set last_day = v.last_day, last_sent_on = v.last_sent_on::date,
+       completed_at = case when v.completed then coalesce(e.completed_at, $5::timestamptz) else null end,
+       status = case when v.completed and e.status = 'active' then 'completed'
+                     when not v.completed and e.status = 'completed' then 'active' else e.status end,
+       updated_at = $5
      from unnest($1::bigint[], $2::int[], $3::text[], $4::boolean[]) as v(id, last_day, last_sent_on, completed)
-     where s.id = v.id`,
+     where e.id = v.id`,
     [
-      advances.map((a) => a.subscriberId),
+      advances.map((a) => a.id),
       advances.map((a) => a.lastDay),
       advances.map((a) => a.lastSentOn),
       advances.map((a) => a.completed),
@@ -131,20 +199,56 @@ export async function saveAdvances(q: Queryable, advances: readonly Advance[], n
   )
 }
 
-/** How many readers finished the course (the last step of the funnel). */
-export async function countCompleted(q: Queryable): Promise<number> {
-  const { rows } = await q.query<{ n: number }>(
-    'select count(course_completed_at)::int as n from subscribers',
+/** Reopens completed enrolments that get a lesson added after they finished (the replan's doing). */
+export async function reopenCompleted(q: Queryable, ids: readonly number[], now: Date): Promise<void> {
+  if (ids.length === 0) return
+  await q.query(
+    `update enrolments set status = 'active', completed_at = null, updated_at = $2
+     where id = any($1::bigint[]) and status = 'completed'`,
+    [ids, now],
   )
-  return rows[0]?.n ?? 0
 }
 
-/** Readers by status and whether their course is paused (for `course status`). */
-export async function countByStatusAndPause(
+/** Enrolments by course and status (every course and status present that has any). */
+export async function countEnrolments(
   q: Queryable,
-): Promise<{ status: SubscriberStatus; paused: boolean; n: number }[]> {
-  const { rows } = await q.query<{ status: SubscriberStatus; paused: boolean; n: number }>(
-    'select status, course_paused as paused, count(*)::int as n from subscribers group by 1, 2 order by 1, 2',
+): Promise<{ course: string; status: EnrolmentStatus; n: number }[]> {
+  const { rows } = await q.query<{ course: string; status: EnrolmentStatus; n: number }>(
+    'select course, status, count(*)::int as n from enrolments group by 1, 2 order by 1, 2',
   )
   return rows
+}
+
+/** The ends of each course's funnel: everyone enrolled, those who started, those who finished. */
+export async function countFunnelEnds(
+  q: Queryable,
+): Promise<Map<string, { enrolled: number; started: number; completed: number }>> {
+  const { rows } = await q.query<{ course: string; enrolled: number; started: number; completed: number }>(
+    `select course, count(*)::int as enrolled, count(anchor_date)::int as started,
+            count(completed_at)::int as completed
+     from enrolments group by course`,
+  )
+  return new Map(
+    rows.map((row) => [
+      row.course,
+      { enrolled: row.enrolled, started: row.started, completed: row.completed },
+    ]),
+  )
+}
+
+/**
+ * Each reader's courses as one line for the export: `course:status` for each enrolment, by course
+ * (for instance `avoiding-smp-regrets:completed;aftercare-basics:active`).
+ */
+export async function courseSummaries(
+  q: Queryable,
+  subscriberIds: readonly number[],
+): Promise<Map<number, string>> {
+  if (subscriberIds.length === 0) return new Map()
+  const { rows } = await q.query<{ subscriber_id: number; courses: string }>(
+    `select subscriber_id, string_agg(course || ':' || status, ';' order by course) as courses
+     from enrolments where subscriber_id = any($1::bigint[]) group by subscriber_id`,
+    [subscriberIds],
+  )
+  return new Map(rows.map((row) => [Number(row.subscriber_id), row.courses]))
 }

@@ -3,7 +3,7 @@ import { lessonsOf } from '../delivery/store/reads'
 import { localDate } from '../lib/local-time'
 import type { CourseSettings } from './lessons'
 import { type PlannedLesson, planRemaining } from './plan'
-import { enrolmentProgress, isActive, readEnrolments } from './progress'
+import { enrolmentProgress, findEnrolment, isActive } from './progress'
 
 /** One line of a reader's timeline: a lesson sent, waiting, or planned, with when. */
 export interface TimelineEntry extends PlannedLesson {
@@ -12,8 +12,9 @@ export interface TimelineEntry extends PlannedLesson {
 }
 
 /**
- * A reader's course from start to end, as it stands: the lessons the queue holds (sent or waiting),
- * then the rest as planned from the waiting one (or from now). Null before their course starts.
+ * A reader's course from start to end, as it stands: the lessons the queue holds for the current round
+ * (sent or waiting), then the rest as planned from the waiting one (or from now). Null before their
+ * course starts.
  */
 export async function readerTimeline(
   q: Queryable,
@@ -21,11 +22,11 @@ export async function readerTimeline(
   course: CourseSettings,
   now: Date,
 ): Promise<TimelineEntry[] | null> {
-  const enrolment = (await readEnrolments(q, [subscriberId])).get(subscriberId)
+  const enrolment = await findEnrolment(q, subscriberId, course.slug)
   const progress = enrolment && enrolmentProgress(enrolment)
   if (!enrolment || !progress) return null
   const dayOf = (slug: string) => course.lessons.find((lesson) => lesson.slug === slug)?.day
-  const rows = await lessonsOf(q, subscriberId)
+  const rows = await lessonsOf(q, subscriberId, course.slug, enrolment.round)
   const entries: TimelineEntry[] = rows.map((row) => ({
     slug: row.item,
     day: dayOf(row.item) ?? -1,

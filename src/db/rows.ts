@@ -5,7 +5,7 @@
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced' | 'complained'
 
-/** A subscriber row as stored. Dates of the course are local dates (YYYY-MM-DD) in `timezone`. */
+/** A subscriber row as stored. Their courses are enrolments (course/progress.ts). */
 export interface Subscriber {
   id: number
   email: string
@@ -14,12 +14,6 @@ export interface Subscriber {
   timezone: string
   status: SubscriberStatus
   newsletter_opt_in: boolean
-  course_paused: boolean
-  course_paused_at: Date | null
-  course_anchor_date: string | null
-  course_last_day: number | null
-  course_last_sent_on: string | null
-  course_completed_at: Date | null
   consent_at: Date | null
   consent_source: string | null
   consent_ip: string | null
@@ -34,7 +28,7 @@ export interface Subscriber {
 }
 
 /** The kinds of email in the delivery queue. */
-export type DeliveryKind = 'confirmation' | 'lesson' | 'newsletter'
+export type DeliveryKind = 'confirmation' | 'invitation' | 'lesson' | 'newsletter'
 
 /** Where a delivery stands: waiting, in a batch, or done one way or another. */
 export type DeliveryStatus = 'queued' | 'claimed' | 'sent' | 'failed' | 'skipped' | 'cancelled'

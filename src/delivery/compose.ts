@@ -13,33 +13,51 @@ export interface ComposeSettings {
 }
 
 /**
- * One member's email, from the content compiled once. Tokens are derived from stable data (the
- * confirmation link expires 7 days after its delivery was queued), so a retry builds the same email.
- * Returns null if its content no longer exists.
+ * One member's email, from the content compiled once. Tokens are derived from stable data (a
+ * confirmation or invitation link expires 7 days after its delivery was queued), so a retry builds the
+ * same email. Returns null if its content no longer exists.
+ *
+ * Each kind's unsubscribe link (and one-click List-Unsubscribe) leaves what the email belongs to: a
+ * lesson its course, an invitation the course it offers (declining it: whoever typed the address into
+ * the form, other courses go on), an issue the newsletter; a confirmation stops everything (the address
+ * is on no list yet, and the owner of the mailbox can opt out at once).
  */
 export function composeEmail(
   member: Member,
   content: Content,
   settings: ComposeSettings,
 ): OutgoingEmail | null {
-  const compiled = content.compiled(member.kind, member.item ?? '')
+  const compiled = content.compiled(member.kind, member.course, member.item)
   if (!compiled) return null
   const { baseUrl, secret } = settings
-  const unsubscribeToken = createToken(secret, 'unsubscribe', member.subscriber_id)
-  const unsubscribeUrl = urls.unsubscribe(baseUrl, unsubscribeToken)
-  const confirmExpiry = new Date(member.created_at.getTime() + CONFIRM_TOKEN_TTL_MS)
+  const id = member.subscriber_id
+  const expiry = new Date(member.created_at.getTime() + CONFIRM_TOKEN_TTL_MS)
+  const list =
+    member.kind === 'lesson' || member.kind === 'invitation'
+      ? (member.course ?? undefined)
+      : member.kind === 'newsletter'
+        ? 'newsletter'
+        : undefined
+  const unsubscribeToken = createToken(secret, list ? `leave:${list}` : 'unsubscribe', id)
+  const unsubscribeUrl = urls.unsubscribe(baseUrl, unsubscribeToken, list)
+  const course = member.course ?? ''
   const { subject, html, text } = personalize(compiled, {
     firstName: greetingName(member.name),
     unsubscribeUrl,
-    preferencesUrl: urls.preferences(baseUrl, createToken(secret, 'preferences', member.subscriber_id)),
-    viewInBrowserUrl: viewInBrowserUrl(baseUrl, member.kind, member.item ?? ''),
+    preferencesUrl: urls.preferences(baseUrl, createToken(secret, 'preferences', id)),
+    viewInBrowserUrl: viewInBrowserUrl(baseUrl, member.kind, member.course, member.item ?? ''),
     confirmUrl:
       member.kind === 'confirmation'
-        ? urls.confirm(baseUrl, createToken(secret, 'confirm', member.subscriber_id, confirmExpiry))
+        ? urls.confirm(baseUrl, createToken(secret, `confirm:${course}`, id, expiry), course)
         : '',
+    startUrl:
+      member.kind === 'invitation'
+        ? urls.start(baseUrl, course, createToken(secret, `start:${course}`, id, expiry))
+        : '',
+    offerUrl: compiled.offer
+      ? urls.start(baseUrl, compiled.offer, createToken(secret, `start:${compiled.offer}`, id))
+      : '',
   })
-  // Every email carries one-click unsubscribe (RFC 8058). On the confirmation it lets someone whose
-  // address a stranger typed into the form opt out at once (later signups of it: one confirmation a day).
   const headers = listUnsubscribeHeaders({
     url: unsubscribeUrl,
     from: settings.from,
@@ -56,8 +74,9 @@ export function composeEmail(
     ref: String(member.id),
     tags: [
       { name: 'kind', value: member.kind },
+      ...(member.course === null ? [] : [{ name: 'course', value: tagValue(member.course) }]),
       ...(member.item === null ? [] : [{ name: member.kind, value: tagValue(member.item) }]),
-      { name: 'subscriber', value: String(member.subscriber_id) },
+      { name: 'subscriber', value: String(id) },
       { name: 'delivery', value: String(member.id) },
     ],
   }

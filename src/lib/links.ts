@@ -5,8 +5,22 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
  * token proves the mailbox: confirm, unsubscribe, preferences), built and checked in one place.
  */
 
-/** What a token lets its holder do. A token made for one purpose is useless for another. */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences'
+/**
+ * What a token lets its holder do. A token made for one purpose is useless for another, and a
+ * course's purposes name the course: a link to leave one course cannot leave another.
+ * - `confirm:<course>`: confirm the address and start that course (`confirm`: any pending course; in
+ *   emails sent before courses had names);
+ * - `unsubscribe`: stop all mail; `leave:<course>`: leave one course; `leave:newsletter`: stop the newsletter;
+ * - `preferences`: the preferences page; `start:<course>`: start another course (the reader's own
+ *   email proves their mailbox).
+ */
+export type TokenPurpose =
+  | 'confirm'
+  | `confirm:${string}`
+  | 'unsubscribe'
+  | `leave:${string}`
+  | 'preferences'
+  | `start:${string}`
 
 /** Confirmation links expire after 7 days; unsubscribe and preferences links do not (they sit in old emails). */
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000
@@ -62,27 +76,42 @@ export function verifyToken(
   return { ok: true, subscriberId }
 }
 
+const e = encodeURIComponent
+
+/** A query string of the parameters that are set, in order. */
+function query(params: Record<string, string | undefined>): string {
+  const set = Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  return set.length === 0 ? '' : `?${set.map(([key, value]) => `${key}=${e(value)}`).join('&')}`
+}
+
 /** Every public URL, from the site's base URL. */
 export const urls = {
   home: (base: string) => `${base}/`,
   archive: (base: string) => `${base}/archive`,
   feed: (base: string) => `${base}/feed.xml`,
-  lesson: (base: string, slug: string) => `${base}/lessons/${encodeURIComponent(slug)}`,
-  newsletter: (base: string, slug: string) => `${base}/newsletters/${encodeURIComponent(slug)}`,
-  confirm: (base: string, token: string) => `${base}/confirm?token=${encodeURIComponent(token)}`,
-  unsubscribe: (base: string, token?: string) =>
-    token ? `${base}/unsubscribe?token=${encodeURIComponent(token)}` : `${base}/unsubscribe`,
-  preferences: (base: string, token?: string) =>
-    token ? `${base}/preferences?token=${encodeURIComponent(token)}` : `${base}/preferences`,
+  course: (base: string, course: string) => `${base}/courses/${e(course)}`,
+  courseFeed: (base: string, course: string) => `${base}/courses/${e(course)}/feed.xml`,
+  lesson: (base: string, course: string, slug: string) => `${base}/courses/${e(course)}/lessons/${e(slug)}`,
+  newsletter: (base: string, slug: string) => `${base}/newsletters/${e(slug)}`,
+  /** Confirms the address and starts `course` (the token names it too). */
+  confirm: (base: string, token: string, course?: string) => `${base}/confirm${query({ token, course })}`,
+  /** Starts another course for someone already on the list. */
+  start: (base: string, course: string, token: string) =>
+    `${base}/courses/${e(course)}/start${query({ token })}`,
+  /** `list`: the course (or `newsletter`) the link leaves; without it, all mail. */
+  unsubscribe: (base: string, token?: string, list?: string) =>
+    `${base}/unsubscribe${query({ token, list })}`,
+  preferences: (base: string, token?: string) => `${base}/preferences${query({ token })}`,
 }
 
 /** The link to an email's public web version (no personal data in it). */
 export function viewInBrowserUrl(
   base: string,
-  kind: 'lesson' | 'newsletter' | 'confirmation',
+  kind: 'lesson' | 'newsletter' | 'confirmation' | 'invitation',
+  course: string | null,
   slug: string,
 ): string {
-  if (kind === 'lesson') return urls.lesson(base, slug)
+  if (kind === 'lesson' && course) return urls.lesson(base, course, slug)
   if (kind === 'newsletter') return urls.newsletter(base, slug)
-  return urls.home(base)
+  return course ? urls.course(base, course) : urls.home(base)
 }

@@ -56,3 +56,9 @@ export function nextAllowedDate(date: string, sendDays: readonly number[]): stri
   }
   return date // no allowed day configured: config validation prevents this
 }
+
+/** The instants a local calendar day begins and ends (the next one begins), for the day holding `instant`. */
+export function localDayBounds(instant: Date, timezone: string): { start: Date; end: Date } {
+  const day = DateTime.fromJSDate(instant, { zone: safeZone(timezone) }).startOf('day')
+  return { start: day.toJSDate(), end: day.plus({ days: 1 }).toJSDate() }
+}

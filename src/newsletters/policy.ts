@@ -19,9 +19,15 @@ export function newsletterPolicy(content: () => Content, settings: NewsletterPol
   return {
     async decide(tx, members, now) {
       const ids = members.map((m) => m.subscriber_id)
-      const [enrolments, nextDue] = settings.skipCourseDay
-        ? await Promise.all([readEnrolments(tx, ids), nextLessonDue(tx, ids)])
-        : [new Map(), new Map<number, Date>()]
+      // The local dates each reader last got a lesson of any course, and when their next is due.
+      const lastSent = new Map<number, string[]>()
+      let nextDue = new Map<number, Date>()
+      if (settings.skipCourseDay) {
+        for (const e of await readEnrolments(tx, ids))
+          if (e.last_sent_on)
+            lastSent.set(e.subscriber_id, [...(lastSent.get(e.subscriber_id) ?? []), e.last_sent_on])
+        nextDue = await nextLessonDue(tx, ids)
+      }
       return members.map((member): Decision => {
         if (member.status !== 'confirmed') return { action: 'skip', reason: `subscriber ${member.status}` }
         if (!member.newsletter_opt_in) return { action: 'skip', reason: 'newsletter turned off' }
@@ -31,7 +37,7 @@ export function newsletterPolicy(content: () => Content, settings: NewsletterPol
           const today = localDate(now, member.timezone)
           const due = nextDue.get(member.subscriber_id)
           const lessonToday =
-            enrolments.get(member.subscriber_id)?.course_last_sent_on === today ||
+            (lastSent.get(member.subscriber_id) ?? []).includes(today) ||
             (due !== undefined && localDate(due, member.timezone) === today)
           if (lessonToday)
             return {

@@ -83,6 +83,7 @@ export async function startIssue(
     const emails = ids.map((subscriberId) => ({
       subscriberId,
       kind: 'newsletter' as const,
+      course: null,
       item: slug,
       dueAt: now,
     }))

@@ -1,3 +1,4 @@
+import { type Enrolment, readEnrolments } from '../course/progress'
 import type { Db, Queryable } from '../db/db'
 import type { Subscriber } from '../db/rows'
 import { type DeliveryRecord, deliveriesOf, deliveryIdsOf } from '../delivery/store/reads'
@@ -17,6 +18,8 @@ export interface SubscriberRecord {
   subscriber: Subscriber
   /** The words they agreed to, when they signed up through the current form. */
   consentText: string | null
+  /** Every course they are or were in, with where they are in it. */
+  enrolments: Omit<Enrolment, 'timezone' | 'subscriber_status'>[]
   deliveries: DeliveryRecord[]
   emailEvents: EmailEventRecord[]
   /** An older erasure is still on record (they subscribed anew and have not confirmed yet). */
@@ -39,6 +42,9 @@ export async function readSubscriberRecord(q: Queryable, key: string): Promise<S
     record: {
       subscriber,
       consentText: subscriber.consent_text_version === CONSENT_VERSION ? CONSENT_TEXT : null,
+      enrolments: (await readEnrolments(q, [subscriber.id])).map(
+        ({ timezone: _zone, subscriber_status: _status, ...enrolment }) => enrolment,
+      ),
       deliveries: await deliveriesOf(q, subscriber.id),
       emailEvents: await eventsAbout(q, { subscriberId: subscriber.id, ...ids }),
       erasureOnRecord: erased,
@@ -49,6 +55,7 @@ export async function readSubscriberRecord(q: Queryable, key: string): Promise<S
 /** What an erasure removed. */
 export interface Erasure {
   email: string
+  enrolments: number
   deliveries: number
   emailEvents: number
 }
@@ -63,9 +70,10 @@ export async function eraseSubscriber(db: Db, key: string, now: Date): Promise<E
     const subscriber = await findSubscriberByKey(tx, key, true)
     if (!subscriber) return undefined
     const ids = await deliveryIdsOf(tx, subscriber.id)
+    const enrolments = (await readEnrolments(tx, [subscriber.id])).length
     const events = await deleteEventsAbout(tx, { subscriberId: subscriber.id, ...ids })
     await deleteSubscriber(tx, subscriber.id)
     await recordErasure(tx, subscriber.email_key, 'erased', now)
-    return { email: subscriber.email, deliveries: ids.deliveryIds.length, emailEvents: events }
+    return { email: subscriber.email, enrolments, deliveries: ids.deliveryIds.length, emailEvents: events }
   })
 }

@@ -1,11 +1,10 @@
 import type { Content } from '../content/catalog'
-import { countCompleted } from '../course/progress'
+import { countFunnelEnds } from '../course/progress'
 import type { Queryable } from '../db/db'
 import type { SubscriberStatus } from '../db/rows'
 import { countItemFigures, type ItemFigures } from '../delivery/store/reads'
 import {
   countDailySignups,
-  countSignedUpAndConfirmed,
   countSubscribersByState,
   countUnsubscribedAfter,
   type DayFigures,
@@ -13,12 +12,13 @@ import {
 } from '../subscribers/store'
 
 /** One email's figures with its place in the content and the people who left after it. */
-export interface EmailRow extends ItemFigures {
+export interface EmailRow extends Omit<ItemFigures, 'course'> {
   title: string
   unsubscribedAfter: number
 }
 
 export interface LessonRow extends EmailRow {
+  course: string
   /** The lesson's `day`, or null if it is no longer in the course (removed after being sent). */
   day: number | null
 }
@@ -28,11 +28,18 @@ export interface NewsletterRow extends EmailRow {
   date: string | null
 }
 
-/** One step of the course funnel and its share of the first step (0…1). */
+/** One step of a course's funnel and its share of the first step (0…1). */
 export interface FunnelStep {
+  course: string
   step: string
   people: number
   share: number
+}
+
+/** A course as the figures name it. */
+export interface CourseRef {
+  slug: string
+  title: string
 }
 
 /** Everything the dashboard, `course stats` and the CSV exports show. */
@@ -41,7 +48,11 @@ export interface StatsReport {
   range: { from: string; to: string; days: number }
   subscribers: { status: SubscriberStatus; count: number }[]
   daily: DayFigures[]
+  /** The courses shown (all, or the one asked for), in listing order. */
+  courses: CourseRef[]
+  /** Every lesson of the courses shown, course by course. */
   lessons: LessonRow[]
+  /** Each course's funnel, course by course. */
   funnel: FunnelStep[]
   newsletters: NewsletterRow[]
 }
@@ -52,7 +63,8 @@ const DAY_MS = 24 * 60 * 60 * 1000
 
 const utcDay = (date: Date) => date.toISOString().slice(0, 10)
 
-const zeroFigures = (item: string): ItemFigures => ({
+const zeroFigures = (course: string | null, item: string): ItemFigures => ({
+  course,
   item,
   sent: 0,
   delivered: 0,
@@ -83,57 +95,76 @@ function orderRows<Known extends { slug: string; title: string }, Row>(
 ): Row[] {
   const bySlug = new Map(figures.map((f) => [f.item, f]))
   const slugs = new Set(known.map((k) => k.slug))
+  const course = figures[0]?.course ?? null
   return [
-    ...known.map((k) => row(bySlug.get(k.slug) ?? zeroFigures(k.slug), k.title, k)),
+    ...known.map((k) => row(bySlug.get(k.slug) ?? zeroFigures(course, k.slug), k.title, k)),
     ...figures.filter((f) => !slugs.has(f.item)).map((f) => row(f, '(no longer in the content)', undefined)),
   ]
 }
 
-/** Signed up → confirmed → each lesson sent → completed, with each step's share of the signups. */
+/** Enrolled → started → each lesson sent → completed, with each step's share of the first. */
 export function buildFunnel(
-  totals: { signedUp: number; confirmed: number; completed: number },
+  course: string,
+  totals: { enrolled: number; started: number; completed: number },
   lessons: readonly LessonRow[],
 ): FunnelStep[] {
   const steps = [
-    { step: 'Signed up', people: totals.signedUp },
-    { step: 'Confirmed', people: totals.confirmed },
+    { step: 'Signed up', people: totals.enrolled },
+    { step: 'Confirmed and started', people: totals.started },
     ...lessons
       .filter((lesson) => lesson.day !== null)
       .map((lesson) => ({ step: `Day ${lesson.day}: ${lesson.title}`, people: lesson.sent })),
     { step: 'Completed the course', people: totals.completed },
   ]
   const base = steps[0]!.people
-  return steps.map((s) => ({ ...s, share: base > 0 ? s.people / base : 0 }))
+  return steps.map((s) => ({ course, ...s, share: base > 0 ? s.people / base : 0 }))
 }
 
-/** Reads every figure at `now` (the injected clock's time); `days` is the span of the daily figures. */
+/**
+ * Reads every figure at `now` (the injected clock's time); `days` is the span of the daily figures,
+ * `course` narrows the course figures to one course.
+ */
 export async function readStats(
   q: Queryable,
-  content: Pick<Content, 'lessons' | 'newsletters'>,
+  content: Pick<Content, 'courses' | 'newsletters'>,
   now: Date,
-  options: { days?: number } = {},
+  options: { days?: number; course?: string } = {},
 ): Promise<StatsReport> {
   const days = Math.min(MAX_DAYS, Math.max(1, Math.trunc(options.days ?? DEFAULT_DAYS)))
   const to = utcDay(now)
   const fromMs = Date.parse(`${to}T00:00:00Z`) - (days - 1) * DAY_MS
-  const [states, daily, lessonFigures, newsletterFigures, leftAfter, totals] = await Promise.all([
+  const [states, daily, lessonFigures, newsletterFigures, leftAfter, ends] = await Promise.all([
     countSubscribersByState(q),
     countDailySignups(q, new Date(fromMs), new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS)),
     countItemFigures(q, 'lesson'),
     countItemFigures(q, 'newsletter'),
     countUnsubscribedAfter(q),
-    countSignedUpAndConfirmed(q).then(async (first) => ({ ...first, completed: await countCompleted(q) })),
+    countFunnelEnds(q),
   ])
-  const lessons = orderRows(content.lessons, lessonFigures, (f, title, lesson) => ({
-    ...f,
-    title,
-    day: lesson?.day ?? null,
-    unsubscribedAfter: leftAfter.get(`lesson:${f.item}`) ?? 0,
-  }))
+  const courses = content.courses.filter((c) => !options.course || c.slug === options.course)
+  const lessons: LessonRow[] = []
+  const funnel: FunnelStep[] = []
+  for (const course of courses) {
+    const rows = orderRows(
+      course.lessons,
+      lessonFigures.filter((f) => f.course === course.slug),
+      (f, title, lesson): LessonRow => ({
+        ...f,
+        course: course.slug,
+        title,
+        day: lesson?.day ?? null,
+        unsubscribedAfter: leftAfter.get(`lesson:${course.slug}/${f.item}`) ?? 0,
+      }),
+    )
+    lessons.push(...rows)
+    funnel.push(
+      ...buildFunnel(course.slug, ends.get(course.slug) ?? { enrolled: 0, started: 0, completed: 0 }, rows),
+    )
+  }
   const issues = [...content.newsletters].sort((a, b) => b.date.localeCompare(a.date))
   // Only issues that went to someone: a draft in the folder has no figures to show.
   const sentIssues = issues.filter((issue) => newsletterFigures.some((f) => f.item === issue.slug))
-  const newsletters = orderRows(sentIssues, newsletterFigures, (f, title, issue) => ({
+  const newsletters = orderRows(sentIssues, newsletterFigures, ({ course: _none, ...f }, title, issue) => ({
     ...f,
     title,
     date: issue?.date ?? null,
@@ -144,8 +175,9 @@ export async function readStats(
     range: { from: utcDay(new Date(fromMs)), to, days },
     subscribers: SUBSCRIBER_STATES.map((status) => ({ status, count: states[status] })),
     daily: fillDays(daily, to, days),
+    courses: courses.map((c) => ({ slug: c.slug, title: c.title })),
     lessons,
-    funnel: buildFunnel(totals, lessons),
+    funnel,
     newsletters,
   }
 }

@@ -76,22 +76,30 @@ export function statsTable(report: StatsReport, name: StatsTableName): StatsTabl
       return {
         title: 'Lessons',
         columns: [
+          { key: 'course', label: 'course' },
           { key: 'day', label: 'day' },
           { key: 'lesson', label: 'lesson' },
           { key: 'title', label: 'title' },
           ...EMAIL_COLUMNS,
         ],
-        rows: report.lessons.map((l) => [l.day === null ? '' : l.day, l.item, l.title, ...emailCells(l)]),
+        rows: report.lessons.map((l) => [
+          l.course,
+          l.day === null ? '' : l.day,
+          l.item,
+          l.title,
+          ...emailCells(l),
+        ]),
       }
     case 'funnel':
       return {
-        title: 'Course funnel (how many people reach each step)',
+        title: 'Course funnels (how many people reach each step)',
         columns: [
+          { key: 'course', label: 'course' },
           { key: 'step', label: 'step' },
           { key: 'people', label: 'people' },
           { key: 'share_of_signups', label: 'of signups' },
         ],
-        rows: report.funnel.map((f) => [f.step, f.people, percent(f.share)]),
+        rows: report.funnel.map((f) => [f.course, f.step, f.people, percent(f.share)]),
       }
     case 'newsletters':
       return {

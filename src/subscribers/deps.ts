@@ -1,4 +1,4 @@
-import type { CourseSettings } from '../course/lessons'
+import type { Courses } from '../course/lessons'
 import type { Db } from '../db/db'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
@@ -9,8 +9,10 @@ export interface SubscriberDeps {
   clock: Clock
   logger: Logger
   secret: string
-  /** The course as the current content has it: its lessons by day, and the schedule. */
-  course: () => CourseSettings
+  /** The courses of the current content, by slug: their lessons by day, and the schedule. */
+  courses: () => Courses
+  /** Every course's slug, in listing order. */
+  courseSlugs: () => readonly string[]
   /** Asks the sender to send these queued deliveries now (confirmation, lesson day 0), without waiting for a tick. */
   sendSoon: (deliveryIds: number[]) => void
 }

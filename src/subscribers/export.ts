@@ -1,12 +1,17 @@
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { stringify } from 'csv-stringify/sync'
+import { courseSummaries } from '../course/progress'
 import type { Queryable } from '../db/db'
 import { neutralizeFormula } from '../lib/csv-formula'
 import { EXPORT_ONLY_COLUMNS, IMPORT_COLUMNS } from './import-rows'
 
-/** The export's columns: the import's five first, in its order, then what only the database knows. */
+/**
+ * The export's columns: the import's five first, in its order, then what only the database knows.
+ * `courses` lists each enrolment as `course:status`, separated by `;`.
+ */
 export const EXPORT_COLUMNS = [...IMPORT_COLUMNS, ...EXPORT_ONLY_COLUMNS] as const
+const ROW_COLUMNS = EXPORT_COLUMNS.filter((column) => column !== 'courses')
 
 export const EXPORT_PAGE_SIZE = 1000
 
@@ -52,11 +57,16 @@ export async function exportSubscribers(
   let written = 0
   for (;;) {
     const { rows } = await q.query<ExportRow>(
-      `select id, ${EXPORT_COLUMNS.join(', ')} from subscribers where id > $1 order by id limit $2`,
+      `select id, ${ROW_COLUMNS.join(', ')} from subscribers where id > $1 order by id limit $2`,
       [after, pageSize],
     )
     if (rows.length === 0) break
+    const courses = await courseSummaries(
+      q,
+      rows.map((row) => row.id),
+    )
     for (const row of rows) {
+      row.courses = courses.get(Number(row.id)) ?? ''
       row.name = escapeFormula(row.name as string | null)
       row.consent_source = escapeFormula(row.consent_source as string | null)
     }

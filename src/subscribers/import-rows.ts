@@ -13,7 +13,7 @@ export const EXPORT_ONLY_COLUMNS = [
   'consent_at',
   'consent_text_version',
   'newsletter_opt_in',
-  'course_paused',
+  'courses',
   'created_at',
 ] as const
 const EXPORT_ONLY = new Set<string>(EXPORT_ONLY_COLUMNS)

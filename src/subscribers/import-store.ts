@@ -1,5 +1,6 @@
-import { type CourseSettings, replanNextLesson, startCourses } from '../course/lessons'
+import { type Courses, enrolAndStart, replanReader } from '../course/lessons'
 import { nextLesson } from '../course/plan'
+import { addEnrolments } from '../course/progress'
 import type { Queryable } from '../db/db'
 import type { Subscriber } from '../db/rows'
 import { queueEmails } from '../delivery/store/queue'
@@ -15,7 +16,9 @@ export const IMPORT_SOURCE = 'import'
 export interface ChunkSettings {
   /** One instant for the whole import: enrolment day 0, confirmation sends and updated_at. */
   now: Date
-  course: CourseSettings
+  /** The course new people are enrolled in (confirmed ones start it now; pending ones on confirming). */
+  course: string
+  courses: Courses
   sendConfirmations: boolean
   /** Reads the database to say what would happen, writes nothing. */
   dryRun: boolean
@@ -146,7 +149,9 @@ export async function importChunk(
     outcome.createdConfirmed = toCreate.filter((r) => r.confirmedAt).length
     outcome.createdPending = toCreate.length - outcome.createdConfirmed
     outcome.confirmationsQueued = settings.sendConfirmations ? outcome.createdPending : 0
-    outcome.lessonsQueued = nextLesson(settings.course.lessons, null) ? outcome.createdConfirmed : 0
+    outcome.lessonsQueued = nextLesson(settings.courses(settings.course)?.lessons ?? [], null)
+      ? outcome.createdConfirmed
+      : 0
     return outcome
   }
 
@@ -154,7 +159,7 @@ export async function importChunk(
   outcome.updated = updated.length
   const moved = new Set(changes.filter((c) => c.timezone !== null).map((c) => c.id))
   // A new time zone moves the waiting lesson to the send hour there, as the preferences page does.
-  for (const s of updated) if (moved.has(s.id)) await replanNextLesson(q, s.id, settings.course, now)
+  for (const s of updated) if (moved.has(s.id)) await replanReader(q, s.id, settings.courses, now)
 
   const inserted = await insertMany(q, toCreate, settings)
   outcome.unchanged += toCreate.length - inserted.length
@@ -165,18 +170,32 @@ export async function importChunk(
 
   // Enrolled as of the import: day 0 is today in their zone, whenever they confirmed elsewhere, so
   // nobody gets a backlog of lessons "missed" since an old confirmation date.
-  const started = await startCourses(
+  const started = await enrolAndStart(
     q,
-    confirmed.map((s) => ({ subscriberId: s.id, timezone: s.timezone })),
+    confirmed.map((s) => ({ subscriberId: s.id })),
     settings.course,
+    IMPORT_SOURCE,
+    settings.courses,
     now,
   )
   outcome.lessonsQueued = started.length
+  // Pending people start the course when they confirm their address.
+  await addEnrolments(
+    q,
+    pending.map((s) => ({
+      subscriberId: s.id,
+      course: settings.course,
+      status: 'pending' as const,
+      source: IMPORT_SOURCE,
+    })),
+    now,
+  )
   if (settings.sendConfirmations) {
     // confirmation_sent_at was set by the insert.
     const confirmations = pending.map((s) => ({
       subscriberId: s.id,
       kind: 'confirmation' as const,
+      course: settings.course,
       item: null,
       dueAt: now,
     }))

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { CourseSettings } from '../course/lessons'
+import type { Courses } from '../course/lessons'
 import type { Db } from '../db/db'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
@@ -12,10 +12,13 @@ export interface ImportDeps {
   db: Db
   clock: Clock
   logger: Logger
-  course: () => CourseSettings
+  courses: () => Courses
+  courseSlugs: () => readonly string[]
 }
 
 export interface ImportOptions {
+  /** The course new people are enrolled in; may be left out where the installation has one course. */
+  course?: string
   /** Validate and report what would happen, write nothing. */
   dryRun?: boolean
   /** Queue a confirmation email for each new person without proof of consent. */
@@ -56,11 +59,19 @@ export async function importSubscribers(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const now = deps.clock.now()
+  const slugs = deps.courseSlugs()
+  const course = options.course ?? (slugs.length === 1 ? slugs[0] : undefined)
+  if (!course || !slugs.includes(course))
+    return {
+      ok: false,
+      message: `${options.course ? `there is no course "${options.course}"` : 'name the course new people join'} (with --course; courses: ${slugs.join(', ')})`,
+    }
   const dryRun = options.dryRun ?? false
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
   const settings: ChunkSettings = {
     now,
-    course: deps.course(),
+    course,
+    courses: deps.courses(),
     sendConfirmations: options.sendConfirmations ?? false,
     dryRun,
   }

@@ -1,4 +1,13 @@
-import { continueCourse, pauseCourse, replanNextLesson, resumeCourse } from '../course/lessons'
+import {
+  leaveCourse,
+  pauseCourse,
+  replanReader,
+  restartCourse,
+  resumeCourse,
+  startEnrolmentsNow,
+  welcomeBack,
+} from '../course/lessons'
+import { findEnrolment } from '../course/progress'
 import type { Subscriber } from '../db/rows'
 import { dropWaiting } from '../delivery/store/queue'
 import { canonicalZone } from '../lib/timezones'
@@ -26,7 +35,6 @@ export interface PreferenceChange {
   name?: unknown
   timezone?: unknown
   newsletter?: boolean
-  paused?: boolean
 }
 
 /** The outcome of a preference change: the new row, or what was wrong with the input (nothing saved). */
@@ -35,10 +43,10 @@ export type PreferenceResult =
   | { ok: false; errors: { name?: string }; subscriber: Subscriber }
 
 /**
- * Applies preference changes in one transaction: pausing drops the queued lesson; resuming moves the
- * rest of the course forward by the days away; a new time zone re-plans the next lesson. A zone is
- * compared by what it is, not how it is spelled (`Asia/Calcutta` is `Asia/Kolkata`), and one that is
- * missing or unknown leaves the stored zone alone: only the reader's own choice moves their lessons.
+ * Applies preference changes in one transaction: turning the newsletter off drops a waiting issue; a
+ * new time zone re-plans the waiting lessons. A zone is compared by what it is, not how it is spelled
+ * (`Asia/Calcutta` is `Asia/Kolkata`), and one that is missing or unknown leaves the stored zone alone:
+ * only the reader's own choice moves their lessons.
  */
 export async function updatePreferences(
   deps: SubscriberDeps,
@@ -55,27 +63,62 @@ export async function updatePreferences(
     const previousZone = canonicalZone(s.timezone) ?? 'UTC'
     const timezone = canonicalZone(change.timezone) ?? previousZone
     const newsletter = change.newsletter ?? s.newsletter_opt_in
-    await updateSubscriber(tx, s.id, { name: checkedName.name, timezone, newsletter_opt_in: newsletter }, now)
+    const saved = await updateSubscriber(
+      tx,
+      s.id,
+      { name: checkedName.name, timezone, newsletter_opt_in: newsletter },
+      now,
+    )
     if (newsletter !== s.newsletter_opt_in) {
       if (!newsletter) await dropWaiting(tx, s.id, ['newsletter'])
       deps.logger.info({ subscriberId, newsletter }, 'newsletter preference changed')
     }
-    if (change.paused === true && !s.course_paused) {
-      await pauseCourse(tx, s.id, now)
-      deps.logger.info({ subscriberId }, 'course paused')
-    } else if (change.paused === false && s.course_paused) {
-      await resumeCourse(tx, s.id, deps.course(), now)
-      deps.logger.info({ subscriberId }, 'course resumed')
-    } else if (timezone !== previousZone) {
-      await replanNextLesson(tx, s.id, deps.course(), now)
-    }
-    return { ok: true, subscriber: (await findSubscriberById(tx, s.id))! }
+    if (timezone !== previousZone) await replanReader(tx, s.id, deps.courses(), now)
+    return { ok: true, subscriber: saved }
   })
 }
 
+/** What a reader may do with one of their courses from the preferences or unsubscribe page. */
+export type CourseAction = 'start' | 'pause' | 'resume' | 'leave' | 'restart'
+
 /**
- * Undoes an unsubscribe from the preferences page (the link proves the mailbox): the course goes on
- * where it was. Bounced and complained addresses must subscribe again through the form and confirm.
+ * Starts (one they were invited to), pauses, resumes, leaves or restarts one of a reader's courses; the
+ * others go on as they were. Starting needs a confirmed reader (the preferences link proves the mailbox).
+ * Returns whether anything changed (a course they are not in, or an action that does not apply to its
+ * state, changes nothing).
+ */
+export async function changeCourse(
+  deps: SubscriberDeps,
+  subscriberId: number,
+  course: string,
+  action: CourseAction,
+): Promise<boolean> {
+  const now = deps.clock.now()
+  const outcome = await deps.db.transaction(async (tx) => {
+    const enrolment = await findEnrolment(tx, subscriberId, course, true)
+    if (!enrolment) return { changed: false, lessonIds: [] as number[] }
+    const before = enrolment.status
+    let lessonIds: number[] = []
+    if (action === 'start' && before === 'pending')
+      lessonIds = await startEnrolmentsNow(tx, [enrolment], deps.courses(), now)
+    else if (action === 'pause' && before === 'active') await pauseCourse(tx, enrolment, now)
+    else if (action === 'resume' && (before === 'paused' || before === 'left'))
+      lessonIds = await resumeCourse(tx, enrolment, deps.courses(), now)
+    else if (action === 'leave' && before !== 'left' && before !== 'completed')
+      await leaveCourse(tx, enrolment, now)
+    else if (action === 'restart' && before !== 'pending')
+      lessonIds = await restartCourse(tx, enrolment, deps.courses(), now)
+    else return { changed: false, lessonIds }
+    return { changed: true, lessonIds }
+  })
+  if (outcome.changed) deps.logger.info({ subscriberId, course, action }, 'course changed by its reader')
+  deps.sendSoon(outcome.lessonIds)
+  return outcome.changed
+}
+
+/**
+ * Undoes an unsubscribe from the preferences page (the link proves the mailbox): their courses go on
+ * where they were. Bounced and complained addresses must subscribe again through the form and confirm.
  */
 export async function resubscribe(
   deps: SubscriberDeps,
@@ -86,17 +129,8 @@ export async function resubscribe(
     const s = await findSubscriberById(tx, subscriberId, true)
     if (!s || !canResubscribe(s)) return s
     const back = await rejoin(tx, s, now)
-    await continueCourse(
-      tx,
-      { subscriberId: s.id, timezone: s.timezone },
-      s.unsubscribed_at,
-      deps.course(),
-      now,
-      {
-        unpause: false,
-      },
-    )
+    await welcomeBack(tx, s.id, s.unsubscribed_at, deps.courses(), now, { start: null, unpause: false })
     deps.logger.info({ subscriberId }, 'resubscribed')
-    return (await findSubscriberById(tx, back.id))!
+    return back
   })
 }

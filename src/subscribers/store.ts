@@ -210,16 +210,6 @@ export async function countUnsubscribedAfter(q: Queryable): Promise<Map<string, 
   return new Map(rows.map((row) => [row.item, row.n]))
 }
 
-/** Everyone who signed up, and everyone who confirmed: the first two steps of the funnel. */
-export async function countSignedUpAndConfirmed(
-  q: Queryable,
-): Promise<{ signedUp: number; confirmed: number }> {
-  const { rows } = await q.query<{ signed_up: number; confirmed: number }>(
-    'select count(*)::int as signed_up, count(confirmed_at)::int as confirmed from subscribers',
-  )
-  return { signedUp: rows[0]?.signed_up ?? 0, confirmed: rows[0]?.confirmed ?? 0 }
-}
-
 /** Deletes a person; their deliveries go with them (the foreign key cascades). */
 export async function deleteSubscriber(q: Queryable, id: number): Promise<void> {
   await q.query('delete from subscribers where id = $1', [id])

@@ -20,6 +20,7 @@ a { color: var(--accent); text-underline-offset: 0.15em; }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible {
   outline: 3px solid var(--accent); outline-offset: 2px; }
 .card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 1.25rem; margin: 1rem 0; }
+.card > :is(h2, h3):first-of-type { margin-top: 0; }
 .muted, .hint { color: var(--muted); font-size: 0.95rem; }
 label { display: block; font-weight: 600; margin: 1rem 0 0.25rem; }
 input[type=email], input[type=text], input[type=password], select { width: 100%; font: inherit; padding: 0.6rem 0.7rem; color: var(--fg);

@@ -109,17 +109,25 @@ describe('signup to unsubscribe, as a reader does it', () => {
         await h.services.sender.whenIdle()
 
         // 3. Lesson day 0 is in the inbox, personalised.
-        const lesson = h.services.webDeps.content().lessons[0]!
+        const lesson = h.services.webDeps.content().courses[0]!.lessons[0]!
         expect(lesson.day).toBe(0)
         const lessonFrame = await openMessage(lesson.subject)
         await expect.poll(() => lessonFrame.getByRole('heading', { name: lesson.title }).count()).toBe(1)
         expect(await lessonFrame.getByText('Hi Robin,').count()).toBe(1)
 
-        // 4. The footer's Unsubscribe link opens a page with a button; the button unsubscribes.
+        // 4. The footer's Unsubscribe link opens a page that offers to leave the course, or to stop
+        // all email; the reader stops everything.
         const unsubscribePage = await follow(lessonFrame, 'Unsubscribe')
-        expect(unsubscribePage.url()).toMatch(new RegExp(`^${server.url}/unsubscribe\\?token=`))
-        expect(await unsubscribePage.getByRole('heading', { level: 1 }).textContent()).toBe('Unsubscribe?')
-        await unsubscribePage.getByRole('button', { name: 'Unsubscribe from everything' }).click()
+        expect(unsubscribePage.url()).toMatch(
+          new RegExp(`^${server.url}/unsubscribe\\?token=[^&]+&list=avoiding-smp-regrets$`),
+        )
+        expect(await unsubscribePage.getByRole('heading', { level: 1 }).textContent()).toBe(
+          'Leave Avoiding SMP regrets?',
+        )
+        expect(
+          await unsubscribePage.getByRole('button', { name: 'Leave Avoiding SMP regrets' }).count(),
+        ).toBe(1)
+        await unsubscribePage.getByRole('button', { name: 'Stop all email from us' }).click()
         await expect
           .poll(() => unsubscribePage.getByRole('heading', { level: 1 }).textContent())
           .toBe('You are unsubscribed')

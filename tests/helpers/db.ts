@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { type Db, parseInt8, TYPE_OIDS } from '../../src/db/db'
-import { migrate } from '../../src/db/migrate'
+import { type Migration, migrate } from '../../src/db/migrate'
 import { openPg } from '../../src/db/pg-adapter'
 import { type PgliteDb, wrapPglite } from '../../src/db/pglite-adapter'
 
@@ -31,14 +31,18 @@ export interface TestDb extends Db {
 
 /**
  * A migrated database in a schema of its own, so tests never see each other's rows. On PGlite the
- * session's search_path is switched to it (tests in a file run one at a time).
+ * session's search_path is switched to it (tests in a file run one at a time). `migrations`: only
+ * these (an older release's schema), instead of all.
  */
-export async function createTestDb(engine: Engine): Promise<TestDb> {
+export async function createTestDb(
+  engine: Engine,
+  options: { migrations?: Migration[] } = {},
+): Promise<TestDb> {
   const schema = `t_${process.pid}_${randomBytes(5).toString('hex')}`
   if (engine === 'pglite') {
     const db = await pgliteInstance()
     await db.exec(`create schema "${schema}"; set search_path to "${schema}"`)
-    await migrate(db)
+    await migrate(db, options.migrations)
     return {
       ...db,
       engine: 'pglite',
@@ -57,7 +61,7 @@ export async function createTestDb(engine: Engine): Promise<TestDb> {
   await admin.query(`create schema "${schema}"`)
   await admin.end()
   const db = openPg({ connectionString: POSTGRES_URL, schema, max: 5 })
-  await migrate(db)
+  await migrate(db, options.migrations)
   return {
     ...db,
     engine: 'postgres',

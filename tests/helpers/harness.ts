@@ -25,7 +25,7 @@ export interface Harness {
   dir: string
   outboxDir: string
   mailer: Mailer
-  /** Runs one tick as the scheduler would. */
+  /** Runs one tick as the scheduler would, and waits for any immediate send in flight. */
   tick(): ReturnType<Services['sender']['run']>
   outbox(): ReturnType<typeof readOutbox>
   close(): Promise<void>
@@ -41,6 +41,8 @@ export interface HarnessOptions {
   logger?: Logger
   /** Leases, throttle waits and backoff on real time (default: the fake clock, so waits are instant). */
   realClock?: 'fake' | 'system'
+  /** A database the test prepared (default: a fresh, migrated one). */
+  db?: TestDb
 }
 
 /** The whole application on a fresh test database, a temporary outbox and a clock the test moves. */
@@ -65,7 +67,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       REPO_ROOT,
     ),
   )
-  const db = await createTestDb(options.engine)
+  const db = options.db ?? (await createTestDb(options.engine))
   const clock = new FakeClock(options.start ?? '2027-01-04T08:00:00Z')
   const content = await openContent(config, silentLogger)
   const mailer = options.mailer ? options.mailer(clock, outboxDir) : createOutboxMailer(outboxDir, clock)
@@ -87,7 +89,12 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     dir,
     outboxDir,
     mailer,
-    tick: () => services.tick(),
+    async tick() {
+      const report = await services.tick()
+      // An immediate send started meanwhile (a confirmation, lesson day 0) may still be going: let it end.
+      await services.sender.whenIdle()
+      return report
+    },
     outbox: () => readOutbox(outboxDir),
     async close() {
       services.sender.stop()

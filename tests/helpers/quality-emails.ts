@@ -77,11 +77,20 @@ export function loadFixtureContent(site: SiteInfo = QUALITY_SITE): Promise<Conte
   })
 }
 
-function member(kind: DeliveryKind, item: string, deliveryId: number, to: Recipient): Member {
+function member(
+  kind: DeliveryKind,
+  course: string | null,
+  item: string,
+  deliveryId: number,
+  to: Recipient,
+): Member {
+  const ask = kind === 'confirmation' || kind === 'invitation'
   return {
     id: deliveryId,
     kind,
-    item: kind === 'confirmation' ? null : item,
+    course,
+    round: 1,
+    item: ask ? null : item,
     created_at: to.queuedAt,
     subscriber_id: to.id,
     email: to.email,
@@ -93,7 +102,8 @@ function member(kind: DeliveryKind, item: string, deliveryId: number, to: Recipi
 }
 
 /**
- * Every email in `content` (lessons, newsletters, and the confirmation unless `confirmation` is false)
+ * Every email in `content` (each course's lessons, newsletters, and each course's confirmation and
+ * invitation unless `confirmation` is false)
  * composed by the sender's own composeEmail for one recipient.
  */
 export function composeAll(
@@ -107,20 +117,25 @@ export function composeAll(
   } = {},
 ): QualityEmail[] {
   const { settings = QUALITY_SENDER, to = SAMPLE_RECIPIENT, fixture = false, confirmation = true } = options
-  const wanted: [DeliveryKind, string, string][] = [
-    ...content.lessons.map((lesson): [DeliveryKind, string, string] => ['lesson', lesson.slug, lesson.slug]),
-    ...content.newsletters.map((issue): [DeliveryKind, string, string] => [
-      'newsletter',
-      issue.slug,
-      issue.slug,
+  // [kind, course, name within the kind, item]
+  type Wanted = [DeliveryKind, string | null, string, string]
+  const wanted: Wanted[] = [
+    ...content.courses.flatMap((course): Wanted[] => [
+      ...course.lessons.map(
+        (lesson): Wanted => ['lesson', course.slug, `${course.slug}/${lesson.slug}`, lesson.slug],
+      ),
+      ...(confirmation
+        ? ([
+            ['confirmation', course.slug, course.slug, `confirm-${to.queuedAt.getTime()}`],
+            ['invitation', course.slug, course.slug, `start-${to.queuedAt.getTime()}`],
+          ] as Wanted[])
+        : []),
     ]),
-    ...(confirmation
-      ? [['confirmation', 'confirm', `confirm-${to.queuedAt.getTime()}`] as [DeliveryKind, string, string]]
-      : []),
+    ...content.newsletters.map((issue): Wanted => ['newsletter', null, issue.slug, issue.slug]),
   ].filter(([kind]) => !options.only || options.only.includes(kind))
-  return wanted.map(([kind, slug, item], index) => {
-    const email = composeEmail(member(kind, item, index + 1, to), content, settings)
-    if (!email) throw new Error(`composeEmail found no content for ${kind} ${item}`)
+  return wanted.map(([kind, course, slug, item], index) => {
+    const email = composeEmail(member(kind, course, item, index + 1, to), content, settings)
+    if (!email) throw new Error(`composeEmail found no content for ${kind} ${course ?? ''} ${item}`)
     return { name: `${fixture ? 'fixture/' : ''}${kind}/${slug}`, kind, slug, fixture, email }
   })
 }

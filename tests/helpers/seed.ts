@@ -14,15 +14,22 @@ export async function seedDueReaders(
     anchorDate?: string
     prefix?: string
     timezone?: string
+    /** The course the readers are enrolled in (and a lesson is of); the short fixture course by default. */
+    course?: string
   },
 ): Promise<void> {
   const prefix = options.prefix ?? 'reader'
+  const course = options.course ?? 'short'
   await q.query(
-    `insert into subscribers (email, email_key, name, timezone, status, confirmed_at, consent_at, consent_source,
-       course_anchor_date, course_last_day, created_at, updated_at)
-     select $1 || n || '@example.org', $1 || n || '@example.org', 'Reader ' || n, $5, 'confirmed', $2, $2, 'seed',
-       $3::date, case when $4 = 'lesson' then null else 0 end, $2, $2
-     from generate_series(1, $6::int) as n`,
+    `with s as (
+       insert into subscribers (email, email_key, name, timezone, status, confirmed_at, consent_at, consent_source,
+         created_at, updated_at)
+       select $1 || n || '@example.org', $1 || n || '@example.org', 'Reader ' || n, $5, 'confirmed', $2, $2, 'seed', $2, $2
+       from generate_series(1, $6::int) as n
+       returning id
+     )
+     insert into enrolments (subscriber_id, course, status, anchor_date, last_day, created_at, updated_at)
+     select id, $7, 'active', $3::date, case when $4 = 'lesson' then null else 0 end, $2, $2 from s`,
     [
       prefix,
       options.dueAt,
@@ -30,12 +37,19 @@ export async function seedDueReaders(
       options.kind ?? 'lesson',
       options.timezone ?? 'UTC',
       options.count,
+      course,
     ],
   )
   await q.query(
-    `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-     select id, $1, $2, 'queued', $3, $3, $3 from subscribers where email_key like $4 || '%'`,
-    [options.kind ?? 'lesson', options.item, options.dueAt, prefix],
+    `insert into deliveries (subscriber_id, kind, course, item, status, due_at, created_at, updated_at)
+     select id, $1, $5, $2, 'queued', $3, $3, $3 from subscribers where email_key like $4 || '%'`,
+    [
+      options.kind ?? 'lesson',
+      options.item,
+      options.dueAt,
+      prefix,
+      options.kind === 'newsletter' ? null : course,
+    ],
   )
 }
 

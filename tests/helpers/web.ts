@@ -30,14 +30,16 @@ export async function subscribeAndConfirm(h: Harness, email: string, fields: Rec
     .filter((m) => m.to.toLowerCase() === email.toLowerCase() && m.subject.includes('Confirm'))
     .at(-1)
   if (!confirmation) throw new Error(`no confirmation email for ${email}`)
-  const token = new URL(confirmation.link('/confirm')!).searchParams.get('token')!
-  const response = await postForm(h, '/confirm', { token })
+  // The button on the link's page posts what the link carries: the token and the course.
+  const link = new URL(confirmation.link('/confirm')!)
+  const token = link.searchParams.get('token')!
+  const response = await postForm(h, '/confirm', Object.fromEntries(link.searchParams))
   if (response.status !== 200) throw new Error(`confirm answered ${response.status}`)
   await h.services.sender.whenIdle()
   const { rows } = await h.db.query<{ id: number }>('select id from subscribers where email_key = $1', [
     email.toLowerCase(),
   ])
-  return { id: rows[0]!.id, token }
+  return { id: rows[0]!.id, token, course: link.searchParams.get('course') }
 }
 
 export async function subscriberRow(h: Harness, email: string) {
@@ -46,4 +48,11 @@ export async function subscriberRow(h: Harness, email: string) {
     [email.toLowerCase()],
   )
   return rows[0]
+}
+
+/** The fields the confirmation link in an email's HTML carries (its token and course), as the page posts them. */
+export function confirmFieldsIn(emailHtml: string): Record<string, string> {
+  const href = /href="([^"]*\/confirm\?[^"]+)"/.exec(emailHtml)?.[1]
+  if (!href) throw new Error('no confirmation link in the email')
+  return Object.fromEntries(new URL(href.replaceAll('&amp;', '&')).searchParams)
 }

@@ -23,11 +23,11 @@ describe('the public archive and feed', () => {
     expect(page).toContain('href="/newsletters/autumn"')
     expect(page).not.toContain('future')
     for (const slug of ['start', 'second', 'third', 'fourth'])
-      expect(page).toContain(`href="/lessons/${slug}"`)
+      expect(page).toContain(`href="/courses/short/lessons/${slug}"`)
   })
 
   it('shows each email’s web version without personal data, and hides issues dated in the future', async () => {
-    const lesson = await get('/lessons/second')
+    const lesson = await get('/courses/short/lessons/second')
     const html = await lesson.text()
     expect(lesson.status).toBe(200)
     expect(html).toContain('Hi there,')
@@ -35,6 +35,14 @@ describe('the public archive and feed', () => {
     expect(lesson.headers.get('content-security-policy')).toContain("default-src 'none'")
     expect((await get('/newsletters/autumn')).status).toBe(200)
     expect((await get('/newsletters/future')).status).toBe(404)
+    expect((await get('/courses/short/lessons/nope')).status).toBe(404)
+    expect((await get('/courses/nope/lessons/second')).status).toBe(404)
+  })
+
+  it('sends the lesson addresses of the one-course release to their lesson', async () => {
+    const old = await get('/lessons/second')
+    expect(old.status).toBe(301)
+    expect(old.headers.get('location')).toBe('/courses/short/lessons/second')
     expect((await get('/lessons/nope')).status).toBe(404)
   })
 
@@ -59,7 +67,7 @@ describe('the public archive and feed', () => {
     await subscribeAndConfirm(h, 'viewer@example.org')
     const lesson = (await h.outbox()).at(-1)!
     const view = lesson.link('/lessons/')!
-    expect(view).toBe('https://course.example.org/lessons/start')
+    expect(view).toBe('https://course.example.org/courses/short/lessons/start')
     expect((await get(new URL(view).pathname)).status).toBe(200)
   })
 })
@@ -112,5 +120,44 @@ describe('the archive and feed with several issues', () => {
       '2026-08-15T00:00:00Z',
     ])
     expect(feed.updated).toBe('2026-11-20T00:00:00Z')
+  })
+})
+
+describe('the archive and feeds with two courses', () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await shortCourse({ engine: 'pglite', fixture: 'lessons-two', start: '2026-11-23T12:00:00Z' })
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+  const get = (path: string) => h.services.web.request(path)
+
+  it('groups the lessons by course, in listing order', async () => {
+    const page = await (await get('/archive')).text()
+    const headings = [...page.matchAll(/<h2>([^<]+)<\/h2>/g)].map((m) => m[1])
+    expect(headings).toEqual(['The short course', 'The follow-up course', 'Newsletter issues'])
+    const followUp = page.slice(page.indexOf('The follow-up course'), page.indexOf('Newsletter issues'))
+    expect([...followUp.matchAll(/href="\/courses\/follow-up\/lessons\/([^"]+)"/g)].map((m) => m[1])).toEqual(
+      ['hello', 'next-step', 'last-word'],
+    )
+  })
+
+  it('publishes a valid feed per course whose entries are that course’s lessons', async () => {
+    const response = await get('/courses/follow-up/feed.xml')
+    expect(response.headers.get('content-type')).toContain('application/atom+xml')
+    const xml = await response.text()
+    expect(XMLValidator.validate(xml)).toBe(true)
+    const feed = new XMLParser({ ignoreAttributes: false }).parse(xml).feed
+    expect(feed.title).toBe('The follow-up course')
+    const entries = feed.entry as { link: { '@_href': string } }[]
+    const paths = entries.map((e) => new URL(e.link['@_href']).pathname)
+    expect(paths).toEqual([
+      '/courses/follow-up/lessons/hello',
+      '/courses/follow-up/lessons/next-step',
+      '/courses/follow-up/lessons/last-word',
+    ])
+    for (const path of paths) expect((await get(path)).status).toBe(200)
+    expect((await get('/courses/nope/feed.xml')).status).toBe(404)
   })
 })

@@ -18,7 +18,7 @@ function recordingPolicies(told: Outcome[][], fail = false): Policies {
       if (fail) throw new Error('policy failed')
     },
   }
-  return { confirmation: policy, lesson: policy, newsletter: policy }
+  return { confirmation: policy, invitation: policy, lesson: policy, newsletter: policy }
 }
 
 /** The one place a claimed batch ends (src/delivery/settle.ts). */

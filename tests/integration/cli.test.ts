@@ -77,9 +77,10 @@ describe('the course CLI', () => {
     // Progress goes to stderr (a plain line, not a terminal here), so stdout stays the summary alone.
     expect(due.err).toMatch(/^sending: 3\/3 100% .* in \d+s$/m)
     const status = await runCourseOn(h, ['status'])
-    expect(status.out).toMatch(/confirmed\s+active\s+3/)
-    expect(status.out).toMatch(/lesson\s+start\s+sent\s+3/)
-    expect(status.out).toMatch(/lesson\s+second\s+queued\s+3\s+2027-03-11T09:00:00.000Z/)
+    expect(status.out).toMatch(/confirmed\s+3/)
+    expect(status.out).toMatch(/short\s+active\s+3/)
+    expect(status.out).toMatch(/lesson\s+short\s+start\s+sent\s+3/)
+    expect(status.out).toMatch(/lesson\s+short\s+second\s+queued\s+3\s+2027-03-11T09:00:00.000Z/)
     const json = JSON.parse((await runCourseOn(h, ['status', '--json'])).out)
     expect(json.deliveries).toContainEqual(
       expect.objectContaining({ kind: 'lesson', item: 'start', status: 'sent', n: 3 }),

@@ -81,7 +81,13 @@ describe.each(ENGINES)('exactly once through the real Resend SDK, under faults (
       /^<https:\/\/course\.example\.org\/unsubscribe\?token=[^>]+>/,
     )
     expect(email.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click')
-    expect(email.tags.map((t) => t.name).sort()).toEqual(['delivery', 'kind', 'lesson', 'subscriber'])
+    expect(email.tags.map((t) => t.name).sort()).toEqual([
+      'course',
+      'delivery',
+      'kind',
+      'lesson',
+      'subscriber',
+    ])
     expect(fake.requests.every((r) => r.idempotencyKey?.startsWith('course-'))).toBe(true)
   })
 

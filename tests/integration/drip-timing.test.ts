@@ -2,13 +2,13 @@ import { unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { claimNewBatch } from '../../src/delivery/store/batches'
-import { updatePreferences } from '../../src/subscribers/preferences'
-import { runUntil, sentLessons, shortCourse, subscribeAndConfirm } from '../helpers/course'
+import { changeCourse } from '../../src/subscribers/preferences'
+import { runUntil, SHORT, sentLessons, shortCourse, subscribeAndConfirm } from '../helpers/course'
 import { ENGINES } from '../helpers/db'
 import type { Harness } from '../helpers/harness'
 
 describe.each(ENGINES)('the drip schedule (%s)', (engine) => {
-  let h: Harness & { lessonsDir: string }
+  let h: Harness & { lessonsDir: string; courseDir: string }
   afterEach(async () => {
     await h.close()
   })
@@ -68,10 +68,10 @@ describe.each(ENGINES)('the drip schedule (%s)', (engine) => {
     h = await shortCourse({ engine, start: '2027-01-04T10:00:00Z' })
     const { id } = await subscribeAndConfirm(h, 'pause@example.org')
     await runUntil(h, '2027-01-05T12:00:00Z') // start + second sent
-    await updatePreferences(h.services.subscribers, id, { paused: true })
+    await changeCourse(h.services.subscribers, id, SHORT, 'pause')
     await runUntil(h, '2027-01-15T12:00:00Z')
     expect((await sentLessons(h)).map((s) => s.item)).toEqual(['start', 'second'])
-    await updatePreferences(h.services.subscribers, id, { paused: false })
+    await changeCourse(h.services.subscribers, id, SHORT, 'resume')
     await runUntil(h, '2027-01-25T00:00:00Z')
     const local = (await sentLessons(h)).map((s) => `${s.item} ${s.local}`)
     // Paused on the 5th, resumed on the 15th: 10 days later than planned (7th → 17th, 9th → 19th).
@@ -102,12 +102,12 @@ describe.each(ENGINES)('the drip schedule (%s)', (engine) => {
     await runUntil(h, '2027-01-05T12:00:00Z') // start, second
     // Add a lesson on day 2, remove the one on day 5, and edit the one on day 3.
     writeFileSync(
-      path.join(h.lessonsDir, '01b-added.md'),
+      path.join(h.courseDir, '01b-added.md'),
       '---\ntitle: "Added later"\nsubject: "Added later"\npreview: "A lesson added after the reader started."\nday: 2\nslug: "added"\n---\n\nNew text.\n',
     )
-    unlinkSync(path.join(h.lessonsDir, '03-fourth.md'))
+    unlinkSync(path.join(h.courseDir, '03-fourth.md'))
     writeFileSync(
-      path.join(h.lessonsDir, '02-third.md'),
+      path.join(h.courseDir, '02-third.md'),
       '---\ntitle: "The third lesson"\nsubject: "The third lesson, revised"\npreview: "Revised."\nday: 3\n---\n\nRevised body text.\n',
     )
     await runUntil(h, '2027-01-15T00:00:00Z')

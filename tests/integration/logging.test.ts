@@ -6,7 +6,7 @@ import { createLogger } from '../../src/lib/logger'
 import { createResendMailer } from '../../src/mail/resend-mailer'
 import { type FakeResend, startFakeResend } from '../helpers/fake-resend'
 import { createHarness, type Harness } from '../helpers/harness'
-import { postForm, subscribeAndConfirm } from '../helpers/web'
+import { confirmFieldsIn, postForm, subscribeAndConfirm } from '../helpers/web'
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`
 
@@ -41,8 +41,9 @@ describe('logs', () => {
     h.clock.advance(60 * 60 * 1000)
     await h.tick() // the confirmation, retried
     const confirmation = fake.sent.find((e) => e.subject.includes('Confirm'))!
-    const token = /token=([^"&]+)/.exec(confirmation.html!)![1]!
-    await postForm(h, '/confirm', { token: decodeURIComponent(token) })
+    const fields = confirmFieldsIn(confirmation.html!)
+    const token = encodeURIComponent(fields.token!)
+    await postForm(h, '/confirm', fields)
     await h.services.sender.whenIdle()
     const lesson = fake.sent.find((e) => e.tags.some((t) => t.name === 'lesson'))!
     await subscribeAndConfirm(h, 'second@example.org').catch(() => undefined) // its mail goes to the fake, not the outbox
@@ -70,12 +71,15 @@ describe('logs', () => {
     })
     expect(hook.status).toBe(200)
     await h.services.webhooks.whenIdle()
-    const unsubscribeUrl = /<(https:[^>]+)>/.exec(lesson.headers['List-Unsubscribe']!)![1]!
-    await h.services.web.request(new URL(unsubscribeUrl).pathname + new URL(unsubscribeUrl).search, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'List-Unsubscribe=One-Click',
-    })
+    // One click on the lesson's List-Unsubscribe leaves the course; on the confirmation's, all mail.
+    for (const email of [lesson, confirmation]) {
+      const unsubscribeUrl = /<(https:[^>]+)>/.exec(email.headers['List-Unsubscribe']!)![1]!
+      await h.services.web.request(new URL(unsubscribeUrl).pathname + new URL(unsubscribeUrl).search, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      })
+    }
 
     const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
     const messages = records.map((r) => r.msg)
@@ -85,6 +89,7 @@ describe('logs', () => {
       'send failed; will retry with the same idempotency key',
       'sent',
       'subscription confirmed',
+      'course changed by its reader',
       'unsubscribed',
       'webhook received',
     ]) {

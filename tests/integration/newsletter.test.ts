@@ -28,14 +28,20 @@ describe.each(ENGINES)('newsletter issues (%s)', (engine) => {
     })
     // A list with every kind of subscriber.
     await h.db.query(
-      `insert into subscribers (email, email_key, status, newsletter_opt_in, course_paused, created_at, updated_at) values
-       ('yes1@example.org', 'yes1@example.org', 'confirmed', true, false, $1, $1),
-       ('yes2@example.org', 'yes2@example.org', 'confirmed', true, true, $1, $1),
-       ('optout@example.org', 'optout@example.org', 'confirmed', false, false, $1, $1),
-       ('pending@example.org', 'pending@example.org', 'pending', true, false, $1, $1),
-       ('left@example.org', 'left@example.org', 'unsubscribed', true, false, $1, $1),
-       ('bounced@example.org', 'bounced@example.org', 'bounced', true, false, $1, $1),
-       ('complained@example.org', 'complained@example.org', 'complained', true, false, $1, $1)`,
+      `insert into subscribers (email, email_key, status, newsletter_opt_in, created_at, updated_at) values
+       ('yes1@example.org', 'yes1@example.org', 'confirmed', true, $1, $1),
+       ('yes2@example.org', 'yes2@example.org', 'confirmed', true, $1, $1),
+       ('optout@example.org', 'optout@example.org', 'confirmed', false, $1, $1),
+       ('pending@example.org', 'pending@example.org', 'pending', true, $1, $1),
+       ('left@example.org', 'left@example.org', 'unsubscribed', true, $1, $1),
+       ('bounced@example.org', 'bounced@example.org', 'bounced', true, $1, $1),
+       ('complained@example.org', 'complained@example.org', 'complained', true, $1, $1)`,
+      [new Date(T0)],
+    )
+    // A paused course does not stop the newsletter.
+    await h.db.query(
+      `insert into enrolments (subscriber_id, course, status, anchor_date, paused_at)
+       select id, 'short', 'paused', '2027-01-01', $1 from subscribers where email_key = 'yes2@example.org'`,
       [new Date(T0)],
     )
     await h.db.query(
@@ -237,14 +243,18 @@ describe('a newsletter on a lesson day', () => {
   async function seedLessonDay(h: Harness) {
     const before = new Date('2027-01-04T09:00:00Z')
     await h.db.query(
-      `insert into subscribers (email, email_key, status, timezone, course_anchor_date, course_last_day, course_last_sent_on, created_at, updated_at) values
-       ('lessonday@example.org', 'lessonday@example.org', 'confirmed', 'UTC', '2027-01-04', 0, '2027-01-04', $1, $1),
-       ('quiet@example.org', 'quiet@example.org', 'confirmed', 'UTC', null, null, null, $1, $1)`,
+      `insert into subscribers (email, email_key, status, timezone, created_at, updated_at) values
+       ('lessonday@example.org', 'lessonday@example.org', 'confirmed', 'UTC', $1, $1),
+       ('quiet@example.org', 'quiet@example.org', 'confirmed', 'UTC', $1, $1)`,
       [before],
     )
     await h.db.query(
-      `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-       select id, 'lesson', 'second', 'queued', '2027-01-05T09:00:00Z', $1, $1 from subscribers where email_key = 'lessonday@example.org'`,
+      `insert into enrolments (subscriber_id, course, status, anchor_date, last_day, last_sent_on)
+       select id, 'short', 'active', '2027-01-04', 0, '2027-01-04' from subscribers where email_key = 'lessonday@example.org'`,
+    )
+    await h.db.query(
+      `insert into deliveries (subscriber_id, kind, course, item, status, due_at, created_at, updated_at)
+       select id, 'lesson', 'short', 'second', 'queued', '2027-01-05T09:00:00Z', $1, $1 from subscribers where email_key = 'lessonday@example.org'`,
       [before],
     )
   }

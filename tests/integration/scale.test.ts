@@ -5,6 +5,7 @@ import { type FakeResend, startFakeResend } from '../helpers/fake-resend'
 import { FIXTURES } from '../helpers/harness'
 import { freePort, type Spawned, spawnTs, waitForHttp } from '../helpers/process'
 import { deliveryStates, seedDueReaders } from '../helpers/seed'
+import { confirmFieldsIn } from '../helpers/web'
 
 describe.runIf(POSTGRES_URL)('running at scale on PostgreSQL', () => {
   let fake: FakeResend
@@ -79,8 +80,7 @@ describe.runIf(POSTGRES_URL)('running at scale on PostgreSQL', () => {
       // Confirm through the other server than the one used to sign up.
       const confirmed = await Promise.all(
         confirmations().map((email, i) => {
-          const token = decodeURIComponent(/confirm\?token=([^"&]+)/.exec(email.html!)![1]!)
-          return post(i + 1, '/confirm', `token=${encodeURIComponent(token)}`)
+          return post(i + 1, '/confirm', new URLSearchParams(confirmFieldsIn(email.html!)).toString())
         }),
       )
       expect(confirmed.every((r) => r.status === 200)).toBe(true)

@@ -48,7 +48,9 @@ describe('security headers', () => {
       }),
       await web.request('/healthz', { method: 'DELETE' }),
       await web.request('/no-such-page'),
-      await web.request(`/lessons/${h.services.webDeps.content().lessons[0]!.slug}`),
+      await web.request(
+        `/courses/avoiding-smp-regrets/lessons/${h.services.webDeps.content().courses[0]!.lessons[0]!.slug}`,
+      ),
     ]
     expect(answers.map((r) => r.status)).toEqual([303, 405, 404, 200])
     for (const response of answers) expect(response.headers.get('strict-transport-security')).toBe(HSTS)
@@ -65,7 +67,9 @@ describe('security headers', () => {
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
     })
-    const lesson = await h.services.web.request(`/lessons/${h.services.webDeps.content().lessons[0]!.slug}`)
+    const lesson = await h.services.web.request(
+      `/courses/avoiding-smp-regrets/lessons/${h.services.webDeps.content().courses[0]!.lessons[0]!.slug}`,
+    )
     expect(lesson.headers.get('content-security-policy')).toContain("style-src 'unsafe-inline'")
     expect(lesson.headers.get('strict-transport-security')).toBeNull()
   })

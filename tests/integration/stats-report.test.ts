@@ -11,6 +11,7 @@ import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 
 const NOW = '2027-01-10T12:00:00Z'
+const COURSE = 'avoiding-smp-regrets'
 
 interface Seed {
   email: string
@@ -35,7 +36,7 @@ async function seed(q: Queryable, lessons: string[], issue: string) {
       status: 'unsubscribed',
       created: '2027-01-04T11:00Z',
       confirmed: '2027-01-05T09:00Z',
-      leftAfter: `lesson:${lessons[0]}`,
+      leftAfter: `lesson:${COURSE}/${lessons[0]}`,
     },
     {
       email: 'c@example.org',
@@ -58,12 +59,24 @@ async function seed(q: Queryable, lessons: string[], issue: string) {
   const ids: Record<string, number> = {}
   for (const p of people) {
     const { rows } = await q.query<{ id: number }>(
-      `insert into subscribers (email, email_key, status, created_at, updated_at, confirmed_at, course_completed_at,
-         unsubscribed_after)
-       values ($1, $1, $2, $3, $3, $4, $5, $6) returning id`,
-      [p.email, p.status, p.created, p.confirmed ?? null, p.completed ?? null, p.leftAfter ?? null],
+      `insert into subscribers (email, email_key, status, created_at, updated_at, confirmed_at, unsubscribed_after)
+       values ($1, $1, $2, $3, $3, $4, $5) returning id`,
+      [p.email, p.status, p.created, p.confirmed ?? null, p.leftAfter ?? null],
     )
     ids[p.email[0]!] = rows[0]!.id
+    // Everyone signed up for the course; those who confirmed started it on that day.
+    await q.query(
+      `insert into enrolments (subscriber_id, course, status, anchor_date, completed_at, created_at)
+       values ($1, $2, $3, $4::timestamptz::date, $5, $6)`,
+      [
+        rows[0]!.id,
+        COURSE,
+        p.completed ? 'completed' : p.confirmed ? 'active' : 'pending',
+        p.confirmed ?? null,
+        p.completed ?? null,
+        p.created,
+      ],
+    )
   }
   const at = '2027-01-07T09:00Z'
   const deliveries: [string, 'lesson' | 'newsletter', string, string[]][] = [
@@ -81,12 +94,13 @@ async function seed(q: Queryable, lessons: string[], issue: string) {
   for (const [who, kind, item, signals] of deliveries) {
     const has = (column: string) => (signals.includes(column) ? at : null)
     await q.query(
-      `insert into deliveries (subscriber_id, kind, item, status, due_at, sent_at, delivered_at, opened_at,
+      `insert into deliveries (subscriber_id, kind, course, item, status, due_at, sent_at, delivered_at, opened_at,
          clicked_at, bounced_at, complained_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         ids[who],
         kind,
+        kind === 'lesson' ? COURSE : null,
         item,
         has('sent_at') ? 'sent' : 'queued',
         at,
@@ -109,7 +123,7 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
   beforeEach(async () => {
     h = await createHarness({ engine, start: NOW })
     const content = h.services.webDeps.content()
-    lessons = content.lessons.map(({ slug, title, day }) => ({ slug, title, day }))
+    lessons = content.courses[0]!.lessons.map(({ slug, title, day }) => ({ slug, title, day }))
     issue = content.newsletters[0]!
     await seed(
       h.db,
@@ -151,22 +165,32 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
       { day: '2027-01-10', signups: 1, confirmations: 0 },
     ])
     const [first, second, third] = lessons
+    expect(report.courses).toEqual([{ slug: COURSE, title: 'Avoiding SMP regrets' }])
     expect(report.lessons[0]).toEqual({
+      course: COURSE,
       item: first!.slug,
       title: first!.title,
       day: first!.day,
       ...{ sent: 4, delivered: 3, opened: 2, clicked: 1, bounced: 1, complained: 1, unsubscribedAfter: 1 },
     })
     expect(report.lessons[1]).toEqual({
+      course: COURSE,
       item: second!.slug,
       title: second!.title,
       day: second!.day,
       ...zero,
       ...{ sent: 2, delivered: 2, opened: 1 },
     })
-    expect(report.lessons[2]).toEqual({ item: third!.slug, title: third!.title, day: third!.day, ...zero })
+    expect(report.lessons[2]).toEqual({
+      course: COURSE,
+      item: third!.slug,
+      title: third!.title,
+      day: third!.day,
+      ...zero,
+    })
     expect(report.lessons).toHaveLength(lessons.length + 1)
     expect(report.lessons.at(-1)).toEqual({
+      course: COURSE,
       item: 'retired-lesson',
       title: '(no longer in the content)',
       day: null,
@@ -175,7 +199,7 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
     })
     expect(report.funnel.map((s) => [s.step, s.people, Math.round(s.share * 1000) / 1000])).toEqual([
       ['Signed up', 6, 1],
-      ['Confirmed', 4, 0.667],
+      ['Confirmed and started', 4, 0.667],
       [`Day ${first!.day}: ${first!.title}`, 4, 0.667],
       [`Day ${second!.day}: ${second!.title}`, 2, 0.333],
       ...lessons.slice(2).map((l) => [`Day ${l.day}: ${l.title}`, 0, 0]),
@@ -235,11 +259,11 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
     expect(await statsCommand(['--csv', 'lessons'], ctx)).toBe(0)
     const lines = out().split('\r\n')
     expect(lines[0]).toBe(
-      'day,lesson,title,sent,delivered,opened_unreliable,clicked,bounced,complained,unsubscribed_after',
+      'course,day,lesson,title,sent,delivered,opened_unreliable,clicked,bounced,complained,unsubscribed_after',
     )
     const [first] = lessons
-    expect(lines[1]).toBe(`${first!.day},${first!.slug},${csvCell(first!.title)},4,3,2,1,1,1,1`)
-    expect(lines).toContain(',retired-lesson,(no longer in the content),1,0,0,0,0,0,0')
+    expect(lines[1]).toBe(`${COURSE},${first!.day},${first!.slug},${csvCell(first!.title)},4,3,2,1,1,1,1`)
+    expect(lines).toContain(`${COURSE},,retired-lesson,(no longer in the content),1,0,0,0,0,0,0`)
   })
 
   it('course stats --json writes the whole report', async () => {
@@ -255,6 +279,9 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
     await expect(statsCommand(['--csv', 'people'], ctx)).rejects.toThrow(UsageError)
     await expect(statsCommand(['--days', '0'], ctx)).rejects.toThrow(/--days/)
     await expect(statsCommand(['--json', '--csv', 'daily'], ctx)).rejects.toThrow(UsageError)
+    await expect(statsCommand(['--course', 'no-such-course'], ctx)).rejects.toThrow(
+      /--course: no course "no-such-course" \(courses: avoiding-smp-regrets\)/,
+    )
   })
 })
 

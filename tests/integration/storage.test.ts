@@ -70,12 +70,31 @@ describe.each(ENGINES)('storage (%s)', (engine) => {
 
   it('refuses a second row for the same email to the same person', async () => {
     const s = await insertSubscriber(db, person('once@example.org'), NOW)
-    const welcome = { subscriberId: s!.id, kind: 'lesson' as const, item: 'welcome', dueAt: NOW }
+    const welcome = { subscriberId: s!.id, kind: 'lesson' as const, course: 'c', item: 'welcome', dueAt: NOW }
     expect(await queueEmails(db, [welcome], NOW)).toEqual([{ id: expect.any(Number), subscriberId: s!.id }])
     expect(await queueEmails(db, [welcome], NOW)).toEqual([])
     await expect(
       db.query(
-        `insert into deliveries (subscriber_id, kind, item, status, due_at) values ($1, 'lesson', 'welcome', 'queued', $2)`,
+        `insert into deliveries (subscriber_id, kind, course, item, status, due_at) values ($1, 'lesson', 'c', 'welcome', 'queued', $2)`,
+        [s!.id, NOW],
+      ),
+    ).rejects.toThrow(/unique|duplicate/i)
+    // The same lesson slug in another course, or in another round of this one, is another email.
+    const otherCourse = { ...welcome, course: 'd' }
+    expect(await queueEmails(db, [otherCourse], NOW)).toHaveLength(1)
+    expect(await queueEmails(db, [{ ...welcome, round: 2 }], NOW)).toHaveLength(1)
+    // A newsletter issue (no course) is still once per person: nulls count as equal in the key.
+    const issue = {
+      subscriberId: s!.id,
+      kind: 'newsletter' as const,
+      course: null,
+      item: 'autumn',
+      dueAt: NOW,
+    }
+    expect(await queueEmails(db, [issue], NOW)).toHaveLength(1)
+    await expect(
+      db.query(
+        `insert into deliveries (subscriber_id, kind, item, status, due_at) values ($1, 'newsletter', 'autumn', 'queued', $2)`,
         [s!.id, NOW],
       ),
     ).rejects.toThrow(/unique|duplicate/i)

@@ -28,26 +28,28 @@ describe.each(ENGINES)('signup to first lessons (%s)', (engine) => {
     expect(confirmation?.subject).toContain('Confirm')
     expect(confirmation?.to).toBe('Reader@example.org')
     const link = confirmation!.link('/confirm')!
-    expect(link).toMatch(/^https:\/\/course\.example\.org\/confirm\?token=/)
+    expect(link).toMatch(/^https:\/\/course\.example\.org\/confirm\?token=[^&]+&course=avoiding-smp-regrets$/)
 
     // The GET only shows a button (link scanners follow GETs); nothing is confirmed yet.
-    const token = new URL(link).searchParams.get('token')!
-    const page = await h.services.web.request(`/confirm?token=${encodeURIComponent(token)}`)
+    const page = await h.services.web.request(link.replace('https://course.example.org', ''))
     expect(page.status).toBe(200)
-    expect(await page.text()).toContain('Confirm my subscription')
+    const shown = await page.text()
+    expect(shown).toContain('Confirm my subscription')
+    expect(shown).toContain('<strong>Avoiding SMP regrets</strong>')
+    expect(shown).toContain('<input type="hidden" name="course" value="avoiding-smp-regrets">')
     const before = await h.db.query<{ status: string }>('select status from subscribers')
     expect(before.rows[0]?.status).toBe('pending')
 
     const confirmed = await h.services.web.request('/confirm', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
+      body: new URL(link).searchParams.toString(),
     })
     expect(confirmed.status).toBe(200)
     await h.services.sender.whenIdle()
     let mail = await h.outbox()
     expect(mail).toHaveLength(2)
-    expect(mail[1]!.subject).toBe(h.services.webDeps.content().lessons[0]!.subject)
+    expect(mail[1]!.subject).toBe(h.services.webDeps.content().courses[0]!.lessons[0]!.subject)
     expect(mail[1]!.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click')
     expect(mail[1]!.html).toContain('Hi Robin,')
 
@@ -59,6 +61,6 @@ describe.each(ENGINES)('signup to first lessons (%s)', (engine) => {
     await h.tick()
     mail = await h.outbox()
     expect(mail).toHaveLength(3)
-    expect(mail[2]!.subject).toBe(h.services.webDeps.content().lessons[1]!.subject)
+    expect(mail[2]!.subject).toBe(h.services.webDeps.content().courses[0]!.lessons[1]!.subject)
   })
 })

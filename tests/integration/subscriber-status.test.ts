@@ -46,9 +46,9 @@ describe.each(ENGINES)('the subscriber status machine (%s)', (engine) => {
     await queueEmails(
       db,
       [
-        { subscriberId: s!.id, kind: 'lesson', item: 'second', dueAt: later(60) },
-        { subscriberId: s!.id, kind: 'newsletter', item: 'issue', dueAt: later(60) },
-        { subscriberId: s!.id, kind: 'confirmation', item: null, dueAt: later(60) },
+        { subscriberId: s!.id, kind: 'lesson', course: 'c', item: 'second', dueAt: later(60) },
+        { subscriberId: s!.id, kind: 'newsletter', course: null, item: 'issue', dueAt: later(60) },
+        { subscriberId: s!.id, kind: 'confirmation', course: 'c', item: null, dueAt: later(60) },
       ],
       T0,
     )

@@ -113,7 +113,7 @@ describe('course subscribers export / show / erase (CLI, embedded database)', ()
     const declined = await cli(['erase', 'ada@example.org'], 'no\n')
     expect(declined.code).toBe(EXIT.refused)
     expect(declined.err).toContain(
-      'Erase Ada@example.org (confirmed) with 1 delivery and 0 email events? This cannot be undone.',
+      'Erase Ada@example.org (confirmed) with 1 enrolment, 1 delivery and 0 email events? This cannot be undone.',
     )
     expect(declined.err).toContain('nothing erased.')
     expect((await cli(['show', 'ada@example.org'])).code).toBe(EXIT.ok)
@@ -121,7 +121,7 @@ describe('course subscribers export / show / erase (CLI, embedded database)', ()
     const erased = await cli(['erase', 'ada@example.org'], 'yes\n')
     expect(erased.code).toBe(EXIT.ok)
     expect(erased.out).toContain(
-      'erased Ada@example.org: the subscriber record, 1 delivery and 0 email events.',
+      'erased Ada@example.org: the subscriber record, 1 enrolment, 1 delivery and 0 email events.',
     )
 
     const gone = await cli(['show', 'ada@example.org'])
@@ -130,7 +130,7 @@ describe('course subscribers export / show / erase (CLI, embedded database)', ()
     expect((await cli(['erase', 'ada@example.org', '--yes'])).code).toBe(EXIT.failed)
     const bob = await cli(['erase', 'bob@example.org', '--yes'])
     expect(bob.out).toContain(
-      'erased bob@example.org: the subscriber record, 0 deliveries and 0 email events.',
+      'erased bob@example.org: the subscriber record, 1 enrolment, 0 deliveries and 0 email events.',
     )
 
     const reimport = await cli(['import', 'people.csv'])

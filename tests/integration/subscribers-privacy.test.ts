@@ -64,11 +64,11 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
     })
     expect(signup.status).toBe(303)
     await h.services.sender.whenIdle()
-    const token = new URL((await h.outbox())[0]!.link('/confirm')!).searchParams.get('token')!
+    const link = new URL((await h.outbox())[0]!.link('/confirm')!)
     await h.services.web.request('/confirm', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
+      body: link.searchParams.toString(),
     })
     await importCsv(`${HEADER}\nbob@example.org,Bob,,2026-01-01T00:00:00Z,legacy\n`)
     await h.tick()
@@ -112,6 +112,9 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
       name: 'Ada',
     })
     expect(record.consentText).toBe(CONSENT_TEXT)
+    expect(record.enrolments).toEqual([
+      expect.objectContaining({ course: 'avoiding-smp-regrets', status: 'active', round: 1, last_day: 0 }),
+    ])
     expect(record.erasureOnRecord).toBe(false)
     expect(record.deliveries.map((d) => [d.kind, d.status])).toEqual([
       ['confirmation', 'sent'],
@@ -141,7 +144,17 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
       [await idOf('ada@example.org')],
     )
     const erased = await eraseSubscriber(h.db, 'ada@example.org', h.clock.now())
-    expect(erased).toEqual({ email: 'Ada@example.org', deliveries: before.rows[0]!.n, emailEvents: 3 })
+    expect(erased).toEqual({
+      email: 'Ada@example.org',
+      enrolments: 1,
+      deliveries: before.rows[0]!.n,
+      emailEvents: 3,
+    })
+    expect(
+      (await h.db.query('select 1 from enrolments where subscriber_id = $1', [await idOf('bob@example.org')]))
+        .rows,
+    ).toHaveLength(1)
+    expect((await h.db.query('select count(*)::int as n from enrolments')).rows).toEqual([{ n: 1 }])
 
     const left = await h.db.query<{
       subscribers: number
@@ -176,11 +189,10 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
     })
     await h.services.sender.whenIdle()
     const confirmation = (await h.outbox()).filter((m) => m.subject.includes('Confirm')).at(-1)!
-    const token = new URL(confirmation.link('/confirm')!).searchParams.get('token')!
     await h.services.web.request('/confirm', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
+      body: new URL(confirmation.link('/confirm')!).searchParams.toString(),
     })
     const back = await readSubscriberRecord(h.db, 'ada@example.org')
     expect(back.found && back.record.subscriber.status).toBe('confirmed')
@@ -219,7 +231,7 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
       consent_source: "'+form, page 2",
       consent_text_version: 'import',
       newsletter_opt_in: 'true',
-      course_paused: 'false',
+      courses: 'avoiding-smp-regrets:active',
       created_at: h.clock.now().toISOString(),
     })
     expect(records[1]).toMatchObject({ name: 'Two', status: 'pending', confirmed_at: '', consent_at: '' })

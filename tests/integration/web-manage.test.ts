@@ -14,6 +14,12 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
   })
   const token = (purpose: 'confirm' | 'unsubscribe' | 'preferences', id: number, expires?: Date) =>
     createToken(h.config.secret, purpose, id, expires)
+  const COURSE = 'avoiding-smp-regrets'
+  /** What the button on a confirmation link's page posts: the link's token and course. */
+  const confirmFields = (link: string) => Object.fromEntries(new URL(link).searchParams)
+  const enrolment = async (id: number) =>
+    (await h.db.query<{ status: string }>('select status from enrolments where subscriber_id = $1', [id]))
+      .rows[0]?.status
   const queuedLessons = async (id: number) =>
     (
       await h.db.query<{ item: string }>(
@@ -22,11 +28,12 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
       )
     ).rows
 
-  it('unsubscribes at once on the RFC 8058 one-click POST from the List-Unsubscribe header', async () => {
+  it('leaves the course at once on the RFC 8058 one-click POST from a lesson’s List-Unsubscribe header', async () => {
     const { id } = await subscribeAndConfirm(h, 'one@example.org')
     const lesson = (await h.outbox()).at(-1)!
     const header = lesson.header('List-Unsubscribe')!
     const url = /<(https:[^>]+)>/.exec(header)![1]!
+    expect(new URL(url).searchParams.get('list')).toBe(COURSE)
     expect(lesson.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click')
     expect(await queuedLessons(id)).toHaveLength(1)
     const response = await h.services.web.request(url.replace('https://course.example.org', ''), {
@@ -36,7 +43,12 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     })
     expect(response.status).toBe(200)
     expect((await response.text()).length).toBeLessThan(40)
-    expect((await subscriberRow(h, 'one@example.org'))?.status).toBe('unsubscribed')
+    // The list that message belongs to is the course: the reader leaves it and stays on the newsletter.
+    expect(await subscriberRow(h, 'one@example.org')).toMatchObject({
+      status: 'confirmed',
+      newsletter_opt_in: true,
+    })
+    expect(await enrolment(id)).toBe('left')
     expect(await queuedLessons(id)).toHaveLength(0)
     // The next lesson's day comes: nothing is sent.
     const before = (await h.outbox()).length
@@ -64,13 +76,17 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     const count = async () => (await h.outbox()).filter((m) => m.to === email).length
     for (let i = 0; i < 3; i++) {
       await postForm(h, '/subscribe', { email })
-      await h.services.sender.whenIdle()
+      await h.tick()
       h.clock.advance(60 * 60 * 1000)
     }
     expect(await count()).toBe(2)
+    // The request made meanwhile waits for its day, and then goes (once).
     h.clock.advanceDays(1)
     await postForm(h, '/subscribe', { email })
-    await h.services.sender.whenIdle()
+    await h.tick()
+    expect(await count()).toBe(3)
+    h.clock.advance(60 * 60 * 1000)
+    await h.tick()
     expect(await count()).toBe(3)
   })
 
@@ -80,7 +96,7 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     const html = await page.text()
     expect(page.status).toBe(200)
     expect(html).toContain('value="unsubscribe"')
-    expect(html).toContain('value="pause"')
+    expect(html).toContain(`value="pause:${COURSE}"`)
     expect(html).toContain('value="newsletter-off"')
     expect((await subscriberRow(h, 'choice@example.org'))?.status).toBe('confirmed')
 
@@ -89,11 +105,13 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
       status: 'confirmed',
       newsletter_opt_in: false,
     })
-    await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'pause' })
-    expect(await subscriberRow(h, 'choice@example.org')).toMatchObject({
-      status: 'confirmed',
-      course_paused: true,
-    })
+    // A choice the page never offers changes nothing.
+    const odd = await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'pause' })
+    expect(odd.status).toBe(400)
+    expect(await queuedLessons(id)).toHaveLength(1)
+    await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: `pause:${COURSE}` })
+    expect((await subscriberRow(h, 'choice@example.org'))?.status).toBe('confirmed')
+    expect(await enrolment(id)).toBe('paused')
     expect(await queuedLessons(id)).toHaveLength(0)
     const done = await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'unsubscribe' })
     expect(await done.text()).toContain('unsubscribed')
@@ -135,22 +153,15 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
       action: 'save',
       name: 'Patricia',
       timezone: 'America/Chicago',
-      paused: '1',
     })
-    expect(await subscriberRow(h, 'prefs@example.org')).toMatchObject({
-      course_paused: true,
-      newsletter_opt_in: false,
-    })
+    expect((await subscriberRow(h, 'prefs@example.org'))?.newsletter_opt_in).toBe(false)
+    const paused = await postForm(h, '/preferences', { token: t, action: `course:pause:${COURSE}` })
+    expect(await paused.text()).toContain(`value="course:resume:${COURSE}"`)
+    expect(await enrolment(id)).toBe('paused')
     expect(await queuedLessons(id)).toHaveLength(0)
     h.clock.advanceDays(5)
-    await postForm(h, '/preferences', {
-      token: t,
-      action: 'save',
-      name: 'Patricia',
-      timezone: 'America/Chicago',
-      newsletter: '1',
-    })
-    expect((await subscriberRow(h, 'prefs@example.org'))?.course_paused).toBe(false)
+    await postForm(h, '/preferences', { token: t, action: `course:resume:${COURSE}` })
+    expect(await enrolment(id)).toBe('active')
     expect(await queuedLessons(id)).toHaveLength(1)
 
     const left = await postForm(h, '/preferences', { token: t, action: 'unsubscribe' })
@@ -203,14 +214,13 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
       token: t,
       action: 'save',
       name: 'www.evil.example',
-      timezone: 'UTC',
-      paused: '1',
+      timezone: 'Europe/Paris',
     })
     expect(response.status).toBe(400)
     const page = await response.text()
     expect(page).toContain('Nothing was saved')
     expect(page).toContain('value="www.evil.example"')
-    expect(await subscriberRow(h, 'named@example.org')).toMatchObject({ name: 'Sam', course_paused: false })
+    expect(await subscriberRow(h, 'named@example.org')).toMatchObject({ name: 'Sam', timezone: 'UTC' })
   })
 
   it.each([
@@ -248,16 +258,17 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     const expiredPage = await expired.text()
     expect(expiredPage).toContain('Send me a new link')
     expect(expiredPage).not.toMatch(/@|stack|Error:|at \w+ \(/)
-    const posted = await postForm(h, '/confirm', { token: new URL(link).searchParams.get('token')! })
+    const posted = await postForm(h, '/confirm', confirmFields(link))
     expect(posted.status).toBe(400)
     expect(await posted.text()).toContain('Send me a new link')
     expect((await subscriberRow(h, 'late@example.org'))?.status).toBe('pending')
-    await postForm(h, '/confirm/resend', { token: new URL(link).searchParams.get('token')! })
+    await postForm(h, '/confirm/resend', confirmFields(link))
     await h.services.sender.whenIdle()
     const confirmations = (await h.outbox()).filter((m) => m.subject.includes('Confirm'))
     expect(confirmations).toHaveLength(2)
-    const fresh = new URL(confirmations[1]!.link('/confirm')!).searchParams.get('token')!
-    expect((await postForm(h, '/confirm', { token: fresh })).status).toBe(200)
+    expect((await postForm(h, '/confirm', confirmFields(confirmations[1]!.link('/confirm')!))).status).toBe(
+      200,
+    )
     expect((await subscriberRow(h, 'late@example.org'))?.status).toBe('confirmed')
   })
 
@@ -269,17 +280,17 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     const shown = await h.services.web.request(link.replace('https://course.example.org', ''))
     expect(shown.status).toBe(200)
     expect(await shown.text()).toContain('Confirm my subscription')
-    const posted = await postForm(h, '/confirm', { token: new URL(link).searchParams.get('token')! })
+    const posted = await postForm(h, '/confirm', confirmFields(link))
     expect(posted.status).toBe(200)
     expect((await subscriberRow(h, 'nearly@example.org'))?.status).toBe('confirmed')
   })
 
   it('confirming twice is harmless, and an old link cannot bring back someone who left', async () => {
     const { id, token: confirmToken } = await subscribeAndConfirm(h, 'twice@example.org')
-    const again = await postForm(h, '/confirm', { token: confirmToken })
+    const again = await postForm(h, '/confirm', { token: confirmToken, course: COURSE })
     expect(await again.text()).toContain('already subscribed')
     await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'unsubscribe' })
-    const old = await postForm(h, '/confirm', { token: confirmToken })
+    const old = await postForm(h, '/confirm', { token: confirmToken, course: COURSE })
     expect(old.status).toBe(400)
     expect((await subscriberRow(h, 'twice@example.org'))?.status).toBe('unsubscribed')
   })

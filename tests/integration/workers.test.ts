@@ -96,6 +96,87 @@ describe.runIf(POSTGRES_URL)('several workers on PostgreSQL', () => {
   }, 180_000)
 })
 
+describe.runIf(POSTGRES_URL)('several workers on PostgreSQL, two courses', () => {
+  it('sends each reader of both courses one lesson today and moves the other to tomorrow, with 3 workers racing', async () => {
+    fake.reset()
+    const { url, db, drop } = await postgresSchemaForProcesses()
+    const workers: Spawned[] = []
+    const READERS = 600
+    try {
+      // Every reader is in both courses, with day 0 of each due now: two lessons, one local day. In
+      // claim order, a block of 25 readers' first lessons comes right before the same readers' second
+      // ones, so the two lessons of one reader land in two batches that two workers claim at once.
+      await seedDueReaders(db, { count: READERS, item: 'start', dueAt: DUE })
+      await db.query(
+        `insert into enrolments (subscriber_id, course, status, anchor_date)
+         select id, 'follow-up', 'active', $1::date from subscribers`,
+        [DUE.toISOString().slice(0, 10)],
+      )
+      await db.query('delete from deliveries')
+      await db.query(
+        `insert into deliveries (subscriber_id, kind, course, item, status, due_at)
+         select s.id, 'lesson', c.course, c.item, 'queued', $1
+         from subscribers s cross join (values ('short', 'start', 0), ('follow-up', 'hello', 1)) as c (course, item, k)
+         order by (s.id - 1) / 25, c.k, s.id`,
+        [DUE],
+      )
+      for (let i = 0; i < 3; i++) {
+        workers.push(
+          spawnTs(
+            'src/cli.ts',
+            ['worker'],
+            workerEnv(fake, {
+              DATABASE_URL: url,
+              LESSONS_DIR: path.join(FIXTURES, 'lessons-two'),
+              SEND_BATCH_SIZE: '25',
+              WORKER_ID: `worker-${i}`,
+            }),
+          ),
+        )
+      }
+      const decided = async () => {
+        const { rows } = await db.query<{ n: number }>(
+          `select count(*)::int as n from deliveries where kind = 'lesson' and status = 'sent'`,
+        )
+        const { rows: left } = await db.query<{ n: number }>(
+          `select count(*)::int as n from deliveries where kind = 'lesson' and due_at <= now()
+             and status in ('queued', 'claimed')`,
+        )
+        return rows[0]!.n === READERS && left[0]!.n === 0
+      }
+      await waitUntil(decided, 120_000, `${READERS} lessons sent, the rest moved on`, workers)
+      // At the provider: one lesson per reader, whichever course's came first.
+      const perReader = new Map<string, number>()
+      for (const email of fake.sent)
+        if (email.tags.some((t) => t.name === 'kind' && t.value === 'lesson'))
+          perReader.set(email.to[0]!, (perReader.get(email.to[0]!) ?? 0) + 1)
+      expect(perReader.size).toBe(READERS)
+      expect([...perReader.values()].every((n) => n === 1)).toBe(true)
+      // In the database: each reader's other day 0 lesson waits for the next day's send hour (09:00
+      // UTC), and the next lesson of the course whose lesson went is planned.
+      const { rows } = await db.query<{ sent: number; day0_waiting: number; next_day: boolean }>(
+        `select count(*) filter (where d.status = 'sent')::int as sent,
+                count(*) filter (where d.status = 'queued' and d.item in ('start', 'hello'))::int as day0_waiting,
+                bool_and(d.status <> 'queued' or d.item not in ('start', 'hello')
+                  or d.due_at = ((s.sent_on + 1)::timestamp + interval '9 hours') at time zone 'UTC') as next_day
+         from deliveries d
+         join (select subscriber_id, min(sent_at at time zone 'UTC')::date as sent_on from deliveries
+               where status = 'sent' group by subscriber_id) s on s.subscriber_id = d.subscriber_id
+         where d.kind = 'lesson'
+         group by d.subscriber_id`,
+      )
+      expect(rows).toHaveLength(READERS)
+      const odd = rows.filter((r) => !(r.sent === 1 && r.day0_waiting === 1 && r.next_day))
+      expect(odd).toEqual([])
+      const { rows: shared } = await db.query('select distinct created_by from send_batches')
+      expect(shared.length).toBeGreaterThan(1)
+    } finally {
+      for (const worker of workers) worker.child.kill('SIGKILL')
+      await drop()
+    }
+  }, 180_000)
+})
+
 describe('a worker killed mid-batch', () => {
   it.each(POSTGRES_URL ? ['postgres', 'pglite'] : ['pglite'])(
     'is replaced by another that re-sends the same batch under the same key: no duplicate, no loss (%s)',

@@ -106,9 +106,10 @@ describe('links in every email', () => {
   it('covers every email, the fixture newsletter included', () => {
     const names = emails.map((e) => e.name)
     expect(names).toContain('newsletter/reader-questions')
-    expect(names).toContain('confirmation/confirm')
+    expect(names).toContain('confirmation/avoiding-smp-regrets')
+    expect(names).toContain('invitation/avoiding-smp-regrets')
     expect(names.filter((name) => name.startsWith('lesson/'))).toHaveLength(
-      h.services.webDeps.content().lessons.length,
+      h.services.webDeps.content().courses[0]!.lessons.length,
     )
   })
 
@@ -126,10 +127,16 @@ describe('links in every email', () => {
     expect(failures).toEqual([])
     // Not vacuous: the footer and header links and every web version were among them.
     const paths = new Set(unique.map((link) => new URL(link.url).pathname))
-    for (const expected of ['/unsubscribe', '/preferences', '/confirm', '/newsletters/healed-results'])
+    for (const expected of [
+      '/unsubscribe',
+      '/preferences',
+      '/confirm',
+      '/courses/avoiding-smp-regrets/start',
+      '/newsletters/healed-results',
+    ])
       expect(paths).toContain(expected)
-    for (const lesson of h.services.webDeps.content().lessons)
-      expect(paths).toContain(`/lessons/${lesson.slug}`)
+    for (const lesson of h.services.webDeps.content().courses[0]!.lessons)
+      expect(paths).toContain(`/courses/avoiding-smp-regrets/lessons/${lesson.slug}`)
     // Link scanners follow every GET: none of them may have unsubscribed the reader.
     const { rows } = await h.db.query<{ status: string }>('select status from subscribers where id = $1', [
       subscriberId,
@@ -141,8 +148,8 @@ describe('links in every email', () => {
     const response = await fetch(`${server.url}/archive`)
     const page = await response.text()
     expect(response.status).toBe(200)
-    for (const lesson of h.services.webDeps.content().lessons)
-      expect(page).toContain(`/lessons/${lesson.slug}`)
+    for (const lesson of h.services.webDeps.content().courses[0]!.lessons)
+      expect(page).toContain(`/courses/avoiding-smp-regrets/lessons/${lesson.slug}`)
   })
 
   it('points every other link at a well-formed https address (not fetched: no network here)', () => {

@@ -140,7 +140,17 @@ describe('message format (the .eml the outbox writes)', () => {
         const post = m.headers.find((h) => h.name === 'List-Unsubscribe-Post')?.value
         expect(post).toBe('List-Unsubscribe=One-Click')
         const https = /<(https:\/\/[^>]+)>/.exec(header)?.[1]
-        expect(https).toMatch(/^https:\/\/course\.example\.org\/unsubscribe\?token=[\w.-]+$/)
+        // It leaves the list the message belongs to: a lesson's or invitation's course, the newsletter,
+        // or (a confirmation: on no list yet) everything.
+        const list =
+          m.kind === 'lesson' || m.kind === 'invitation'
+            ? `&list=${m.email.tags.find((t) => t.name === 'course')?.value}`
+            : m.kind === 'newsletter'
+              ? '&list=newsletter'
+              : ''
+        expect(https).toMatch(
+          new RegExp(`^https://course\\.example\\.org/unsubscribe\\?token=[\\w.-]+${list}$`),
+        )
         expect(hrefs(m.email.html)).toContain(https)
         expect(m.email.text).toContain(https)
       })

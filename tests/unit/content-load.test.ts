@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { loadLessons, loadNewsletters } from '../../src/content/load'
+import { folderOf, loadLessons as loadCourseLessons, loadNewsletters } from '../../src/content/load'
 import { formatProblem } from '../../src/content/types'
 import { contentDirs, lessonText, validLesson } from '../helpers/content-fixtures'
+
+/** The lessons of one course folder (here the temporary `lessons/` itself, so messages name `lessons/…`). */
+const loadLessons = (dir: string) => loadCourseLessons(folderOf(dir), 'c')
 
 function problemsOf(lessons: Record<string, string>): string[] {
   return loadLessons(contentDirs(lessons).lessonsDir).problems.map(formatProblem)
@@ -52,7 +55,7 @@ describe('loading lessons', () => {
     [
       'an unknown key',
       '---\ntitle: "T"\nsubject: "S"\npreview: "P"\nday: 0\nauthor: "me"\n---\nBody\n',
-      'lessons/00-x.md: author: unknown key (allowed: title, subject, preview, day, slug) (line 6)',
+      'lessons/00-x.md: author: unknown key (allowed: title, subject, preview, day, slug, offer) (line 6)',
     ],
     [
       'a title that is a list',
@@ -183,11 +186,11 @@ describe('loading lessons', () => {
   })
 
   it.each([
-    ['subjct', 'did you mean "subject"? (allowed: title, subject, preview, day, slug)'],
-    ['Title', 'did you mean "title"? (allowed: title, subject, preview, day, slug)'],
-    ['previwe', 'did you mean "preview"? (allowed: title, subject, preview, day, slug)'],
-    ['days', 'did you mean "day"? (allowed: title, subject, preview, day, slug)'],
-    ['author', '(allowed: title, subject, preview, day, slug)'],
+    ['subjct', 'did you mean "subject"? (allowed: title, subject, preview, day, slug, offer)'],
+    ['Title', 'did you mean "title"? (allowed: title, subject, preview, day, slug, offer)'],
+    ['previwe', 'did you mean "preview"? (allowed: title, subject, preview, day, slug, offer)'],
+    ['days', 'did you mean "day"? (allowed: title, subject, preview, day, slug, offer)'],
+    ['author', '(allowed: title, subject, preview, day, slug, offer)'],
   ])('suggests the closest known key for the unknown key %s', (key, expected) => {
     const text = `---\ntitle: "T"\n${key}: "S"\npreview: "P"\nday: 0\n---\nBody\n`
     const unknown = key === 'author' ? 'unknown key ' : 'unknown key: '

@@ -1,15 +1,18 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadLessons, loadNewsletters } from '../../src/content/load'
+import { loadCourses } from '../../src/content/courses'
+import { loadNewsletters } from '../../src/content/load'
 import { countWords } from '../../src/content/markdown'
 import { listUnsubscribeHeaders } from '../../src/mail/headers'
 import { REPO_ROOT } from '../helpers/harness'
 
 describe('the shipped course', () => {
-  const { lessons, problems } = loadLessons(path.join(REPO_ROOT, 'lessons'))
+  const { courses, problems } = loadCourses(path.join(REPO_ROOT, 'lessons'))
+  const lessons = courses.find((course) => course.slug === 'avoiding-smp-regrets')?.lessons ?? []
 
   it('has at least seven valid lessons, from day 0, in increasing days', () => {
     expect(problems).toEqual([])
+    expect(courses.map((course) => course.slug)).toContain('avoiding-smp-regrets')
     expect(lessons.length).toBeGreaterThanOrEqual(7)
     expect(lessons[0]!.day).toBe(0)
     for (let i = 1; i < lessons.length; i++) expect(lessons[i]!.day).toBeGreaterThan(lessons[i - 1]!.day)

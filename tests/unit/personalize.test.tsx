@@ -14,7 +14,8 @@ import type { Lesson } from '../../src/content/types'
 const site = { courseName: 'Course', baseUrl: 'https://course.example.org', postalAddress: '1 Street, Town' }
 const lesson: Lesson = {
   kind: 'lesson',
-  file: 'lessons/00-x.md',
+  course: 'c',
+  file: 'lessons/c/00-x.md',
   slug: 'x',
   title: 'Title',
   subject: 'Subject',
@@ -28,13 +29,15 @@ const values = (firstName: string): PersonalValues => ({
   firstName,
   unsubscribeUrl: 'https://course.example.org/unsubscribe?token=a.b.c&x=1',
   preferencesUrl: 'https://course.example.org/preferences?token=p',
-  viewInBrowserUrl: 'https://course.example.org/lessons/x',
+  viewInBrowserUrl: 'https://course.example.org/courses/c/lessons/x',
   confirmUrl: '',
+  startUrl: '',
+  offerUrl: '',
 })
 
 describe('personalize', () => {
   it('fills every placeholder in the HTML and the text part', async () => {
-    const compiled = await compileLesson(lesson, { number: 1, count: 1 }, site)
+    const compiled = await compileLesson(lesson, { courseTitle: 'Course', number: 1, count: 1 }, site)
     expect(compiled.html.names).toEqual(
       expect.arrayContaining(['firstName', 'unsubscribeUrl', 'preferencesUrl', 'viewInBrowserUrl']),
     )
@@ -53,7 +56,10 @@ describe('personalize', () => {
     ['"><img src=x onerror=alert(1)>', '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;'],
     ["O'Brien & Sons", 'O&#39;Brien &amp; Sons'],
   ])('puts the name %s into the HTML as text only', async (name, escaped) => {
-    const out = personalize(await compileLesson(lesson, { number: 1, count: 1 }, site), values(name))
+    const out = personalize(
+      await compileLesson(lesson, { courseTitle: 'Course', number: 1, count: 1 }, site),
+      values(name),
+    )
     expect(out.html).toContain(`Hi ${escaped},`)
     expect(out.html).not.toContain(name)
     expect(out.text).toContain(`Hi ${name},`)
@@ -64,6 +70,7 @@ describe('personalize', () => {
     expect(template).toEqual({ parts: ['a', 'b', 'c'], names: ['firstName', 'viewInBrowserUrl'] })
     const compiled = {
       kind: 'lesson' as const,
+      course: 'c',
       slug: 's',
       subject: 'S',
       preview: 'P',

@@ -6,6 +6,7 @@ import { isStatsTable, percent, STATS_TABLES, statsTable } from '../../src/stats
 import { dashboardBody } from '../../src/web/admin/dashboard'
 
 const lesson = (item: string, day: number | null, sent: number, title = item): LessonRow => ({
+  course: 'c',
   item,
   title,
   day,
@@ -32,32 +33,39 @@ const report: StatsReport = {
     { day: '2027-01-03', signups: 3, confirmations: 2 },
     { day: '2027-01-04', signups: 1, confirmations: 1 },
   ],
+  courses: [
+    { slug: 'c', title: 'The first course' },
+    { slug: 'd', title: 'The second course' },
+  ],
   lessons: [
     lesson('welcome', 0, 3, 'Welcome, "friend", to the course'),
     lesson('=cmd()', 2, 1, '=HYPERLINK("x")'),
   ],
-  funnel: [],
+  funnel: [
+    ...buildFunnel('c', { enrolled: 4, started: 3, completed: 0 }, [lesson('welcome', 0, 3, 'Welcome')]),
+    ...buildFunnel('d', { enrolled: 2, started: 1, completed: 1 }, []),
+  ],
   newsletters: [],
 }
 
 describe('buildFunnel', () => {
   it('runs from signups through confirmation and each lesson to completion, as shares of the signups', () => {
-    const funnel = buildFunnel({ signedUp: 8, confirmed: 6, completed: 1 }, [
+    const funnel = buildFunnel('c', { enrolled: 8, started: 6, completed: 1 }, [
       lesson('welcome', 0, 6, 'Welcome'),
       lesson('next', 2, 3, 'Next'),
       lesson('removed', null, 2),
     ])
     expect(funnel).toEqual([
-      { step: 'Signed up', people: 8, share: 1 },
-      { step: 'Confirmed', people: 6, share: 0.75 },
-      { step: 'Day 0: Welcome', people: 6, share: 0.75 },
-      { step: 'Day 2: Next', people: 3, share: 0.375 },
-      { step: 'Completed the course', people: 1, share: 0.125 },
+      { course: 'c', step: 'Signed up', people: 8, share: 1 },
+      { course: 'c', step: 'Confirmed and started', people: 6, share: 0.75 },
+      { course: 'c', step: 'Day 0: Welcome', people: 6, share: 0.75 },
+      { course: 'c', step: 'Day 2: Next', people: 3, share: 0.375 },
+      { course: 'c', step: 'Completed the course', people: 1, share: 0.125 },
     ])
   })
 
   it('gives shares of zero, not NaN, when nobody signed up', () => {
-    expect(buildFunnel({ signedUp: 0, confirmed: 0, completed: 0 }, []).map((s) => s.share)).toEqual([
+    expect(buildFunnel('c', { enrolled: 0, started: 0, completed: 0 }, []).map((s) => s.share)).toEqual([
       0, 0, 0,
     ])
   })
@@ -73,10 +81,11 @@ describe('statsTable and CSV', () => {
   it('writes RFC 4180 CSV with column keys as the header and quotes where needed', () => {
     const csv = tableToCsv(statsTable(report, 'lessons'))
     expect(csv.split('\r\n')[0]).toBe(
-      'day,lesson,title,sent,delivered,opened_unreliable,clicked,bounced,complained,unsubscribed_after',
+      'course,day,lesson,title,sent,delivered,opened_unreliable,clicked,bounced,complained,unsubscribed_after',
     )
     const rows = parse(csv, { columns: true }) as Record<string, string>[]
     expect(rows[0]).toMatchObject({
+      course: 'c',
       day: '0',
       lesson: 'welcome',
       title: 'Welcome, "friend", to the course',
@@ -103,7 +112,7 @@ describe('statsTable and CSV', () => {
 })
 
 describe('dashboardBody', () => {
-  const page = dashboardBody(report).toString()
+  const page = dashboardBody(report, report.courses).toString()
 
   it('offers every table as CSV and labels opens as unreliable', () => {
     for (const name of STATS_TABLES) expect(page).toContain(`href="/admin/stats.csv?table=${name}"`)
@@ -116,7 +125,10 @@ describe('dashboardBody', () => {
     expect(page).not.toContain('"friend"')
   })
 
-  it('shows the two charts', () => {
-    expect(page.match(/<svg [^>]*role="img"/g)).toHaveLength(2)
+  it('shows the daily chart and one funnel chart per course, and a course picker', () => {
+    expect(page.match(/<svg [^>]*role="img"/g)).toHaveLength(3)
+    expect(page).toContain('<h3>The first course</h3>')
+    expect(page).toContain('<h3>The second course</h3>')
+    expect(page).toContain('<option value="d">The second course</option>')
   })
 })

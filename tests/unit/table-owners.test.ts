@@ -14,12 +14,13 @@ const OWNERS: Record<string, { owner: RegExp; alsoReadBy?: Record<string, string
   send_batches: { owner: /^delivery\/store\// },
   send_control: { owner: /^delivery\/throttle\.ts$/ },
   subscribers: {
-    // course/progress.ts holds the course's columns of the row (they move to enrolments next).
-    owner: /^subscribers\/|^course\/progress\.ts$/,
+    owner: /^subscribers\//,
     alsoReadBy: {
       'delivery/store/batches.ts': 'a batch is read with its recipients, in the claim that sends it',
+      'course/progress.ts': 'an enrolment is read with its reader’s zone and status, and locks the reader',
     },
   },
+  enrolments: { owner: /^course\/progress\.ts$/ },
   newsletter_sends: { owner: /^newsletters\/sends\.ts$/ },
   email_events: { owner: /^webhooks\/store\.ts$/ },
   suppressions: { owner: /^subscribers\/erased\.ts$/ },

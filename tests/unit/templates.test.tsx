@@ -8,8 +8,8 @@ import { REPO_ROOT } from '../helpers/harness'
 const templates = readdirSync(path.join(REPO_ROOT, 'emails')).filter((name) => name.endsWith('.tsx'))
 
 describe('email templates (what `npm run email:dev` previews)', () => {
-  it('ships the lesson, newsletter and confirmation templates', () => {
-    expect(templates.sort()).toEqual(['confirm.tsx', 'lesson.tsx', 'newsletter.tsx'])
+  it('ships the lesson, newsletter, confirmation and invitation templates', () => {
+    expect(templates.sort()).toEqual(['confirm.tsx', 'invitation.tsx', 'lesson.tsx', 'newsletter.tsx'])
   })
 
   it.each(templates)('%s has a default export with PreviewProps that renders', async (name) => {

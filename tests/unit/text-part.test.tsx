@@ -22,6 +22,7 @@ Second paragraph with a [useful link](https://example.org/some/page) in it.
 async function textPart() {
   const lesson: Lesson = {
     kind: 'lesson',
+    course: 'c',
     file: 'f',
     slug: 'ask',
     title: 'Questions',
@@ -34,7 +35,7 @@ async function textPart() {
   }
   const compiled = await compileLesson(
     lesson,
-    { number: 2, count: 7 },
+    { courseTitle: 'Course', number: 2, count: 7 },
     { courseName: 'Course', baseUrl: 'https://c.example.org', postalAddress: '1 Street, Town' },
   )
   return renderWebVersion('https://c.example.org', compiled).text

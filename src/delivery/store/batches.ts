@@ -22,7 +22,11 @@ export interface Batch {
 export interface Member {
   id: number
   kind: DeliveryKind
-  /** The lesson or issue slug; null for a confirmation. */
+  /** The course of a lesson, confirmation or invitation; null for a newsletter issue. */
+  course: string | null
+  /** A lesson's round of its course. */
+  round: number
+  /** The lesson or issue slug; null for a confirmation or invitation. */
   item: string | null
   created_at: Date
   subscriber_id: number
@@ -34,7 +38,7 @@ export interface Member {
 }
 
 /** Which deliveries a claim may take: all due ones, one newsletter issue's, or exactly these ids. */
-export type ClaimFilter = { kind: DeliveryKind; item: string } | { ids: readonly number[] } | null
+export type ClaimFilter = { kind: 'newsletter'; item: string } | { ids: readonly number[] } | null
 
 /** What `claimNewBatch` needs to know. */
 export interface ClaimOptions {
@@ -126,7 +130,7 @@ export async function reclaimBatch(
  */
 export async function loadMembers(q: Queryable, batchId: number): Promise<Member[]> {
   const { rows } = await q.query<Member>(
-    `select d.id, d.kind, d.item, d.created_at, s.id as subscriber_id, s.email, s.name, s.timezone, s.status,
+    `select d.id, d.kind, d.course, d.round, d.item, d.created_at, s.id as subscriber_id, s.email, s.name, s.timezone, s.status,
             s.newsletter_opt_in
      from deliveries d join subscribers s on s.id = d.subscriber_id
      where d.batch_id = $1 and d.status = 'claimed'

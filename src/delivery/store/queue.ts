@@ -11,7 +11,11 @@ import type { DeliveryKind } from '../../db/rows'
 export interface QueuedEmail {
   subscriberId: number
   kind: DeliveryKind
-  /** The lesson or issue slug; null for a confirmation (every one asked for is its own email). */
+  /** The course a lesson, confirmation or invitation belongs to; null for a newsletter issue. */
+  course: string | null
+  /** A lesson's round of its course (a restart sends the lessons again, once per round); 1 otherwise. */
+  round?: number
+  /** The lesson or issue slug; null for a confirmation or invitation (every one asked for is its own). */
   item: string | null
   dueAt: Date
 }
@@ -21,7 +25,7 @@ const NEVER_SENT = `('skipped', 'cancelled')`
 
 /**
  * Puts emails in the queue, in one statement whatever their number. The unique key on (subscriber,
- * kind, item) makes a second row for the same lesson or issue impossible; the one conflict policy is
+ * kind, course, round, item) makes a second row for the same lesson or issue impossible; the one conflict policy is
  * "queue again what never went out": a row that was skipped or cancelled (someone came back, a lesson
  * returned) is queued again, and a row that is waiting, in flight or sent stays as it is. Returns the
  * rows queued (inserted or queued again), for `sendSoon`.
@@ -33,10 +37,11 @@ export async function queueEmails(
 ): Promise<{ id: number; subscriberId: number }[]> {
   if (emails.length === 0) return []
   const { rows } = await q.query<{ id: number; subscriber_id: number }>(
-    `insert into deliveries (subscriber_id, kind, item, status, due_at, created_at, updated_at)
-     select e.subscriber_id, e.kind, e.item, 'queued', e.due_at, $5, $5
-     from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) as e(subscriber_id, kind, item, due_at)
-     on conflict (subscriber_id, kind, item) where item is not null do update
+    `insert into deliveries (subscriber_id, kind, course, round, item, status, due_at, created_at, updated_at)
+     select e.subscriber_id, e.kind, e.course, e.round, e.item, 'queued', e.due_at, $7, $7
+     from unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[])
+       as e(subscriber_id, kind, course, round, item, due_at)
+     on conflict (subscriber_id, kind, course, round, item) where item is not null do update
        set status = 'queued', due_at = excluded.due_at, batch_id = null, skip_reason = null,
            updated_at = excluded.updated_at
        where deliveries.status in ${NEVER_SENT}
@@ -44,6 +49,8 @@ export async function queueEmails(
     [
       emails.map((e) => e.subscriberId),
       emails.map((e) => e.kind),
+      emails.map((e) => e.course),
+      emails.map((e) => e.round ?? 1),
       emails.map((e) => e.item),
       emails.map((e) => e.dueAt),
       now,
@@ -61,11 +68,13 @@ export async function dropWaiting(
   q: Queryable,
   subscriberId: number,
   kinds: readonly DeliveryKind[],
+  course?: string,
 ): Promise<number> {
   const { rowCount } = await q.query(
     `delete from deliveries
-     where subscriber_id = $1 and kind = any($2::text[]) and status = 'queued' and batch_id is null`,
-    [subscriberId, kinds],
+     where subscriber_id = $1 and kind = any($2::text[]) and ($3::text is null or course = $3)
+       and status = 'queued' and batch_id is null`,
+    [subscriberId, kinds, course ?? null],
   )
   return rowCount
 }
@@ -81,64 +90,83 @@ export async function dropWaitingByIds(q: Queryable, ids: readonly number[]): Pr
 }
 
 /**
- * The queue rows that count for the wait between confirmations: how many were queued for this person
- * since `since`.
+ * The queue rows that count for the wait between asks (confirmations and invitations to start a
+ * course): how many were queued for this person since `since`.
  */
-export async function countConfirmationsSince(
-  q: Queryable,
-  subscriberId: number,
-  since: Date,
-): Promise<number> {
+export async function countAsksSince(q: Queryable, subscriberId: number, since: Date): Promise<number> {
   const { rows } = await q.query<{ n: number }>(
     `select count(*)::int as n from deliveries
-     where subscriber_id = $1 and kind = 'confirmation' and created_at >= $2`,
+     where subscriber_id = $1 and kind in ('confirmation', 'invitation') and created_at >= $2`,
     [subscriberId, since],
   )
   return rows[0]?.n ?? 0
+}
+
+/** Whether an ask (confirmation or invitation) for this course still waits to go to this person. */
+export async function hasWaitingAsk(q: Queryable, subscriberId: number, course: string): Promise<boolean> {
+  const { rows } = await q.query(
+    `select 1 from deliveries
+     where subscriber_id = $1 and kind in ('confirmation', 'invitation') and course = $2 and status = 'queued'
+     limit 1`,
+    [subscriberId, course],
+  )
+  return rows.length > 0
 }
 
 /** Where a waiting lesson or issue of someone's is planned: its row id and due time. */
 export interface WaitingEmail {
   id: number
   subscriberId: number
+  course: string | null
+  round: number
   item: string
   dueAt: Date
 }
 
 /**
  * Waiting (never attempted) emails of a kind, a page at a time by id: what a re-plan walks through.
- * `subscriberIds` narrows it to some people.
+ * `course` narrows it to one course's.
  */
 export async function listWaiting(
   q: Queryable,
   kind: DeliveryKind,
-  options: { after: number; limit: number; subscriberIds?: readonly number[] },
+  options: { after: number; limit: number; course?: string },
 ): Promise<WaitingEmail[]> {
-  const { rows } = await q.query<{ id: number; subscriber_id: number; item: string; due_at: Date }>(
-    `select id, subscriber_id, item, due_at from deliveries
+  const { rows } = await q.query<{
+    id: number
+    subscriber_id: number
+    course: string | null
+    round: number
+    item: string
+    due_at: Date
+  }>(
+    `select id, subscriber_id, course, round, item, due_at from deliveries
      where kind = $1 and status = 'queued' and batch_id is null and id > $2
-       and ($4::bigint[] is null or subscriber_id = any($4::bigint[]))
+       and ($4::text is null or course = $4)
      order by id limit $3`,
-    [kind, options.after, options.limit, options.subscriberIds ?? null],
+    [kind, options.after, options.limit, options.course ?? null],
   )
   return rows.map((row) => ({
     id: row.id,
     subscriberId: row.subscriber_id,
+    course: row.course,
+    round: row.round,
     item: row.item,
     dueAt: row.due_at,
   }))
 }
 
-/** Which of these people have a lesson waiting or in flight (their course is not idle). */
+/** Which of these people have a lesson of this course waiting or in flight (their course is not idle). */
 export async function withLessonUnderway(
   q: Queryable,
+  course: string,
   subscriberIds: readonly number[],
 ): Promise<Set<number>> {
   if (subscriberIds.length === 0) return new Set()
   const { rows } = await q.query<{ subscriber_id: number }>(
     `select distinct subscriber_id from deliveries
-     where subscriber_id = any($1::bigint[]) and kind = 'lesson' and status in ('queued', 'claimed')`,
-    [subscriberIds],
+     where subscriber_id = any($1::bigint[]) and kind = 'lesson' and course = $2 and status in ('queued', 'claimed')`,
+    [subscriberIds, course],
   )
   return new Set(rows.map((row) => row.subscriber_id))
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db'
 import type { DeliveryKind, DeliveryStatus } from '../../db/rows'
+import { localDayBounds } from '../../lib/local-time'
 
 /**
  * What other modules read from the queue: someone's emails (access requests, simulate), figures
@@ -57,7 +58,8 @@ export async function deliveryIdsOf(
 /** The last email that reached this person, as `kind:item` (e.g. `lesson:aftercare`), for "unsubscribed after". */
 export async function lastSentEmail(q: Queryable, subscriberId: number): Promise<string | null> {
   const { rows } = await q.query<{ item: string }>(
-    `select kind || ':' || coalesce(item, '') as item from deliveries
+    `select kind || ':' || case when kind = 'lesson' then course || '/' else '' end || coalesce(item, '') as item
+     from deliveries
      where subscriber_id = $1 and status = 'sent' order by sent_at desc, id desc limit 1`,
     [subscriberId],
   )
@@ -81,6 +83,8 @@ export async function nextLessonDue(
 
 /** Emails handed to the provider and each provider signal, per item of one kind (each a count of emails). */
 export interface ItemFigures {
+  /** The lesson's course; null for a newsletter issue. */
+  course: string | null
   item: string
   sent: number
   delivered: number
@@ -94,14 +98,14 @@ export interface ItemFigures {
 /** Per item of one kind; a row counts once per signal however often it was opened or clicked. */
 export async function countItemFigures(q: Queryable, kind: 'lesson' | 'newsletter'): Promise<ItemFigures[]> {
   const { rows } = await q.query<ItemFigures>(
-    `select item,
+    `select course, item,
             count(*) filter (where sent_at is not null)::int as sent,
             count(delivered_at)::int as delivered,
             count(opened_at)::int as opened,
             count(clicked_at)::int as clicked,
             count(bounced_at)::int as bounced,
             count(complained_at)::int as complained
-     from deliveries where kind = $1 group by item order by item`,
+     from deliveries where kind = $1 group by course, item order by course, item`,
     [kind],
   )
   return rows
@@ -111,24 +115,31 @@ export async function countItemFigures(q: Queryable, kind: 'lesson' | 'newslette
 export async function readQueueSummary(q: Queryable) {
   const deliveries = await q.query<{
     kind: DeliveryKind
+    course: string | null
     item: string
     status: DeliveryStatus
     n: number
     next_due: Date | null
   }>(
-    // Confirmations have no item: they are counted together.
-    `select kind, coalesce(item, '*') as item, status, count(*)::int as n,
+    // Confirmations and invitations have no item: each course's are counted together.
+    `select kind, course, coalesce(item, '*') as item, status, count(*)::int as n,
             min(due_at) filter (where status = 'queued') as next_due
-     from deliveries group by 1, 2, 3 order by 1, 2, 3`,
+     from deliveries group by 1, 2, 3, 4 order by 1, 2, 3, 4`,
   )
   const batches = await q.query<{ open: number; retrying: number; next_retry: Date | null }>(
     `select count(*)::int as open, count(*) filter (where attempts > 0)::int as retrying,
             min(lease_until) filter (where attempts > 0) as next_retry
      from send_batches where completed_at is null`,
   )
-  const failures = await q.query<{ kind: DeliveryKind; item: string; last_error: string; n: number }>(
-    `select kind, coalesce(item, '*') as item, last_error, count(*)::int as n from deliveries
-     where status = 'failed' group by 1, 2, 3 order by n desc limit 10`,
+  const failures = await q.query<{
+    kind: DeliveryKind
+    course: string | null
+    item: string
+    last_error: string
+    n: number
+  }>(
+    `select kind, course, coalesce(item, '*') as item, last_error, count(*)::int as n from deliveries
+     where status = 'failed' group by 1, 2, 3, 4 order by n desc limit 10`,
   )
   return { deliveries: deliveries.rows, batches: batches.rows[0]!, failures: failures.rows }
 }
@@ -147,10 +158,12 @@ export async function countDue(q: Queryable, now: Date): Promise<number> {
   return rows[0]?.n ?? 0
 }
 
-/** One person's lessons as the queue holds them, in order. */
+/** One person's lessons of one course (and round) as the queue holds them, in order. */
 export async function lessonsOf(
   q: Queryable,
   subscriberId: number,
+  course: string,
+  round: number,
 ): Promise<{ item: string; status: DeliveryStatus; due_at: Date; sent_at: Date | null }[]> {
   const { rows } = await q.query<{
     item: string
@@ -158,8 +171,9 @@ export async function lessonsOf(
     due_at: Date
     sent_at: Date | null
   }>(
-    `select item, status, due_at, sent_at from deliveries where subscriber_id = $1 and kind = 'lesson' order by id`,
-    [subscriberId],
+    `select item, status, due_at, sent_at from deliveries
+     where subscriber_id = $1 and kind = 'lesson' and course = $2 and round = $3 order by id`,
+    [subscriberId, course, round],
   )
   return rows
 }
@@ -206,4 +220,34 @@ export async function reachedByIssue(
     [slug, subscriberIds],
   )
   return new Set(rows.map((row) => row.subscriber_id))
+}
+
+/**
+ * How many lessons each of these readers has had on their own local day that holds `now`, across
+ * their courses: those sent that day, and those another batch is sending now (claimed, not among
+ * `members`). The count a per-day limit is checked against; each reader's day has its own bounds.
+ */
+export async function lessonsSentOnLocalDay(
+  q: Queryable,
+  members: readonly { id: number; subscriber_id: number; timezone: string }[],
+  now: Date,
+): Promise<Map<number, number>> {
+  const unique = [...new Map(members.map((m) => [m.subscriber_id, m.timezone])).entries()]
+  if (unique.length === 0) return new Map()
+  const bounds = unique.map(([, zone]) => localDayBounds(now, zone))
+  const { rows } = await q.query<{ subscriber_id: number; n: number }>(
+    `select v.id as subscriber_id, count(d.id)::int as n
+     from unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) as v(id, day_start, day_end)
+     join deliveries d on d.subscriber_id = v.id and d.kind = 'lesson'
+       and ((d.status = 'sent' and d.sent_at >= v.day_start and d.sent_at < v.day_end)
+            or (d.status = 'claimed' and d.id <> all($4::bigint[])))
+     group by v.id`,
+    [
+      unique.map(([id]) => id),
+      bounds.map((b) => b.start),
+      bounds.map((b) => b.end),
+      members.map((m) => m.id),
+    ],
+  )
+  return new Map(rows.map((row) => [row.subscriber_id, row.n]))
 }

@@ -38,7 +38,11 @@ ${body}
 }
 
 /** Horizontal bars, one per funnel step: label, bar (length ∝ people), count and share of the first step. */
-export function funnelChart(steps: readonly FunnelStep[], id = 'funnel'): SafeHtml {
+export function funnelChart(
+  steps: readonly FunnelStep[],
+  id = 'funnel',
+  title = 'Course funnel: people reaching each step',
+): SafeHtml {
   const width = 720
   const labelWidth = 250
   const barMax = 340
@@ -63,7 +67,7 @@ export function funnelChart(steps: readonly FunnelStep[], id = 'funnel'): SafeHt
           .map((s) => `${s.step}: ${s.people}`)
           .join('; ')
           .concat('.')
-  return frame(id, width, height, 'Course funnel: people reaching each step', desc, bars)
+  return frame(id, width, height, title, desc, bars)
 }
 
 /** Grouped vertical bars per day: signups and confirmations, with a legend, the top value and dates. */

@@ -1,4 +1,4 @@
-import type { StatsReport } from '../../stats/report'
+import type { CourseRef, StatsReport } from '../../stats/report'
 import { OPENS_CAVEAT, type StatsTable, type StatsTableName, statsTable } from '../../stats/tables'
 import { html, type SafeHtml } from '../html'
 import { dailyChart, funnelChart } from './charts'
@@ -27,8 +27,17 @@ function tableHtml(name: StatsTableName, table: StatsTable): SafeHtml {
  * The dashboard's content: pictures where people would rather look (the funnel, the daily signups),
  * tables for the exact figures (each downloadable as CSV), and the caveat about opens next to them.
  */
-export function dashboardBody(report: StatsReport): SafeHtml {
+export function dashboardBody(report: StatsReport, courses: readonly CourseRef[]): SafeHtml {
   const t = (name: StatsTableName) => tableHtml(name, statsTable(report, name))
+  const shown = report.courses.length === 1 && courses.length > 1 ? report.courses[0]?.slug : undefined
+  const funnels = report.courses.map(
+    (course) => html`<h3>${course.title}</h3>
+<figure>${funnelChart(
+      report.funnel.filter((step) => step.course === course.slug),
+      `funnel-${course.slug}`,
+      `${course.title}: people reaching each step`,
+    )}</figure>`,
+  )
   return html`<h1>Course dashboard</h1>
 <p class="muted">Figures at ${report.generatedAt.slice(0, 16).replace('T', ' ')} UTC. <a href="/admin/stats.json">All figures as JSON</a>.</p>
 ${t('subscribers')}
@@ -37,11 +46,17 @@ ${t('subscribers')}
 <form method="get" action="/admin" class="muted">
 <label for="days">Days shown</label>
 <select id="days" name="days">${[7, 30, 90, 365].map((d) => html`<option value="${d}"${d === report.range.days ? html` selected` : ''}>${d} days</option>`)}</select>
+${
+  courses.length > 1
+    ? html`<label for="course">Course</label>
+<select id="course" name="course"><option value="">Every course</option>${courses.map((c) => html`<option value="${c.slug}"${c.slug === shown ? html` selected` : ''}>${c.title}</option>`)}</select>`
+    : ''
+}
 <button type="submit" class="secondary">Show</button>
 </form>
 ${t('daily')}
-<h2>Course funnel</h2>
-<figure>${funnelChart(report.funnel)}</figure>
+<h2>${report.courses.length === 1 ? 'Course funnel' : 'Course funnels'}</h2>
+${funnels}
 ${t('funnel')}
 <p class="notice">* ${OPENS_CAVEAT}</p>
 ${t('lessons')}

@@ -140,10 +140,23 @@ export function adminRoutes(app: Hono, deps: WebDeps): void {
     const value = Number(c.req.query('days'))
     return Number.isInteger(value) && value >= 1 && value <= MAX_DAYS ? value : DEFAULT_DAYS
   }
-  const report = (c: Context) => readStats(deps.db, deps.content(), deps.clock.now(), { days: days(c) })
+  /** The course the figures are narrowed to (`?course=`), when it names one; otherwise every course. */
+  const course = (c: Context) => {
+    const value = c.req.query('course')
+    return deps.content().courses.some((k) => k.slug === value) ? value : undefined
+  }
+  const report = (c: Context) =>
+    readStats(deps.db, deps.content(), deps.clock.now(), { days: days(c), course: course(c) })
 
   app.get('/admin', async (c) =>
-    c.html(page({ title: 'Dashboard', siteName: site, wide: true, body: dashboardBody(await report(c)) })),
+    c.html(
+      page({
+        title: 'Dashboard',
+        siteName: site,
+        wide: true,
+        body: dashboardBody(await report(c), deps.content().courses),
+      }),
+    ),
   )
 
   app.get('/admin/stats.json', async (c) => c.json(await report(c)))

@@ -1,7 +1,8 @@
-import type { Lesson } from '../../content/types'
+import type { Course } from '../../content/types'
+import { urls } from '../../lib/links'
 import { CONSENT_TEXT } from '../../subscribers/consent'
 import type { SignupErrors } from '../../subscribers/signup'
-import { html } from '../html'
+import { html, type SafeHtml } from '../html'
 import { page } from '../layout'
 
 export interface SignupFormState {
@@ -19,11 +20,13 @@ function fieldError(field: string, error: string | undefined) {
   }
 }
 
-/** The form, as first shown or re-shown with the typed values and each problem next to its field. */
-export function signupForm(state: SignupFormState = {}) {
+/** The form for one course, as first shown or re-shown with the typed values and each problem beside its field. */
+export function signupForm(course: Pick<Course, 'slug' | 'title'>, state: SignupFormState = {}) {
   const email = fieldError('email', state.errors?.email)
   const name = fieldError('name', state.errors?.name)
   return html`<form method="post" action="/subscribe" class="card" novalidate>
+  <input type="hidden" name="course" value="${course.slug}">
+  ${state.errors?.course ? html`<p class="error" role="alert">${state.errors.course}</p>` : ''}
   <label for="email">Email address</label>
   <input id="email" name="email" type="email" autocomplete="email" required maxlength="254"
     value="${state.email ?? ''}"${email.attributes}>
@@ -41,28 +44,66 @@ export function signupForm(state: SignupFormState = {}) {
 </form>`
 }
 
-/** GET /: what the course is, its lessons, and the form. */
-export function signupPage(
+/** "Written by …, last reviewed …", as health publishers show it. */
+function byline(course: Course) {
+  const parts = [
+    course.author ? `Written by ${course.author}` : null,
+    course.reviewed ? `last reviewed ${formatDay(course.reviewed)}` : null,
+  ].filter((part): part is string => part !== null)
+  return parts.length === 0 ? '' : html`<p class="muted">${parts.join(', ')}.</p>`
+}
+
+function formatDay(date: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(`${date}T00:00:00Z`))
+}
+
+/** A course's signup page: what it is, who wrote it, its lessons, and the form. */
+export function coursePage(
   siteName: string,
-  lessons: readonly Lesson[],
+  course: Course,
+  /** The course's own page text (course.md's body), already HTML. */
+  extra: SafeHtml,
   state: SignupFormState = {},
 ): string {
   return page({
-    title: state.errors ? 'Please check the form' : 'A free email course',
+    title: state.errors ? 'Please check the form' : course.title,
     siteName,
     script: true,
-    body: html`<h1>${siteName}: a free email course</h1>
-<p>Thinking about scalp micropigmentation (SMP)? This short course helps you decide calmly and choose well:
-what SMP can and cannot do, how to research it, how to pick a practitioner, what to expect, and how to look
-after the result. One short email every few days, written in plain English, with no sales pitch.</p>
-${signupForm(state)}
+    body: html`<h1>${course.title}</h1>
+<p>${course.description}</p>
+${byline(course)}
+${signupForm(course, state)}
 <p class="muted">Privacy: your address is used only to send this course and the occasional newsletter. It is never
 sold or shared. Every email has a one-click unsubscribe link.</p>
+${extra}
 <h2>What you will get</h2>
 <ol class="lessons">
-${lessons.map((lesson) => html`<li>${lesson.title} <span class="muted">(${lesson.day === 0 ? 'straight away' : `day ${lesson.day}`})</span></li>`)}
+${course.lessons.map((lesson) => html`<li>${lesson.title} <span class="muted">(${lesson.day === 0 ? 'straight away' : `day ${lesson.day}`})</span></li>`)}
 </ol>
 <p class="muted">The course is education, not medical advice. Talk to a qualified practitioner or doctor about your own situation.</p>`,
+  })
+}
+
+/** The home page of an installation with several courses: each with its description and a link to start it. */
+export function courseListPage(siteName: string, courses: readonly Course[]): string {
+  return page({
+    title: 'Free email courses',
+    siteName,
+    body: html`<h1>${siteName}</h1>
+<p>Free email courses, one short lesson every few days, in plain English and with no sales pitch.</p>
+${courses.map(
+  (course) => html`<section class="card">
+<h2><a href="${urls.course('', course.slug)}">${course.title}</a></h2>
+<p>${course.description}</p>
+<p class="muted">${course.lessons.length} lessons.</p>
+<p><a href="${urls.course('', course.slug)}">Start “${course.title}”</a></p>
+</section>`,
+)}`,
   })
 }
 
@@ -72,8 +113,8 @@ export function checkInboxPage(siteName: string): string {
     title: 'Check your inbox',
     siteName,
     body: html`<h1>Check your inbox</h1>
-<p class="notice">If the address you entered can receive the course, a confirmation email is on its way. Open it
-and press the button to start. The first lesson arrives straight after.</p>
+<p class="notice">If the address you entered can receive the course, an email is on its way. Open it
+and press its button to start. The first lesson arrives straight after.</p>
 <p>Nothing there after a few minutes? Look in your spam or promotions folder, or <a href="/">try again</a>.</p>`,
   })
 }

@@ -1,8 +1,9 @@
 import type { Context, Hono } from 'hono'
 import type { Content } from '../../content/catalog'
 import { formatDateLabel } from '../../content/compile'
+import type { CompiledEmail } from '../../content/personalize'
 import { escapeHtml } from '../../content/personalize'
-import type { Newsletter } from '../../content/types'
+import type { Course, Newsletter } from '../../content/types'
 import { renderWebVersion } from '../../content/web-version'
 import { urls } from '../../lib/links'
 import type { WebDeps } from '../deps'
@@ -47,10 +48,43 @@ ${entries.join('\n')}
 `
 }
 
-/** GET /archive, /lessons/<slug>, /newsletters/<slug> (the emails' web versions, no personal data) and /feed.xml. */
+/** An Atom feed of one course's lessons, in course order. */
+export function courseFeed(course: Course, baseUrl: string, updated: Date): string {
+  const x = escapeHtml
+  const entries = course.lessons.map((lesson) => {
+    const link = urls.lesson(baseUrl, course.slug, lesson.slug)
+    return `  <entry>
+    <id>${x(link)}</id>
+    <title>${x(lesson.title)}</title>
+    <link rel="alternate" type="text/html" href="${x(link)}"/>
+    <updated>${updated.toISOString()}</updated>
+    <summary>${x(lesson.preview)}</summary>
+  </entry>`
+  })
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>${x(urls.courseFeed(baseUrl, course.slug))}</id>
+  <title>${x(course.title)}</title>
+  <subtitle>${x(course.description)}</subtitle>
+  <link rel="self" type="application/atom+xml" href="${x(urls.courseFeed(baseUrl, course.slug))}"/>
+  <link rel="alternate" type="text/html" href="${x(urls.course(baseUrl, course.slug))}"/>
+  <updated>${updated.toISOString()}</updated>
+  <author><name>${x(course.author ?? course.title)}</name></author>
+${entries.join('\n')}
+</feed>
+`
+}
+
+/**
+ * GET /archive, /courses/<course>/lessons/<slug>, /newsletters/<slug> (the emails' web versions, no
+ * personal data), /feed.xml (newsletter issues) and /courses/<course>/feed.xml (a course's lessons).
+ * /lessons/<slug>, the address of lessons before courses had names, leads to the lesson it meant.
+ */
 export function archiveRoutes(app: Hono, deps: WebDeps): void {
   const site = deps.config.mail.courseName
   const base = deps.config.baseUrl
+  const notFound = (c: Context) =>
+    c.html(messagePage(site, 'Not found', 'There is no such email in the archive.'), 404)
 
   app.get('/archive', (c) => {
     const content = deps.content()
@@ -60,34 +94,52 @@ export function archiveRoutes(app: Hono, deps: WebDeps): void {
         title: 'Archive',
         siteName: site,
         body: html`<h1>Archive</h1>
+${content.courses.map(
+  (course) => html`<h2>${course.title}</h2>
+<ol class="lessons">${course.lessons.map((lesson) => html`<li><a href="/courses/${course.slug}/lessons/${lesson.slug}">${lesson.title}</a></li>`)}</ol>
+<p class="muted"><a href="/courses/${course.slug}">Get “${course.title}” by email</a> · <a href="/courses/${course.slug}/feed.xml">its feed</a></p>`,
+)}
 <h2>Newsletter issues</h2>
 ${issues.length === 0 ? html`<p>No issues yet.</p>` : html`<ul>${issues.map((issue) => html`<li><a href="/newsletters/${issue.slug}">${issue.title}</a> <span class="muted">${formatDateLabel(issue.date)}</span></li>`)}</ul>`}
-<h2>The course</h2>
-<ol class="lessons">${content.lessons.map((lesson) => html`<li><a href="/lessons/${lesson.slug}">${lesson.title}</a></li>`)}</ol>
-<p><a href="/feed.xml">Subscribe to the newsletter feed</a> or <a href="/">get the course by email</a>.</p>`,
+<p><a href="/feed.xml">Subscribe to the newsletter feed</a>.</p>`,
       }),
     )
   })
 
-  const webVersion = (kind: 'lesson' | 'newsletter') => (c: Context) => {
-    const content = deps.content()
-    const slug = c.req.param('slug') ?? ''
-    const visible =
-      kind === 'lesson'
-        ? content.lesson(slug)
-        : publishedNewsletters(content, deps.clock.now()).find((issue) => issue.slug === slug)
-    const compiled = visible ? content.compiled(kind, slug) : undefined
-    if (!compiled)
-      return c.html(messagePage(site, 'Not found', 'There is no such email in the archive.'), 404)
+  const showEmail = (c: Context, compiled: CompiledEmail | undefined) => {
+    if (!compiled) return notFound(c)
     c.header('Content-Security-Policy', EMAIL_CSP)
     return c.html(renderWebVersion(base, compiled).html)
   }
-  app.get('/lessons/:slug', webVersion('lesson'))
-  app.get('/newsletters/:slug', webVersion('newsletter'))
+  app.get('/courses/:course/lessons/:slug', (c) => {
+    const content = deps.content()
+    const { course, slug } = c.req.param()
+    return showEmail(c, content.lesson(course, slug) ? content.compiled('lesson', course, slug) : undefined)
+  })
+  app.get('/lessons/:slug', (c) => {
+    const slug = c.req.param('slug')
+    const matches = deps
+      .content()
+      .courses.filter((course) => course.lessons.some((lesson) => lesson.slug === slug))
+    if (matches.length !== 1) return notFound(c)
+    return c.redirect(`/courses/${matches[0]!.slug}/lessons/${slug}`, 301)
+  })
+  app.get('/newsletters/:slug', (c) => {
+    const slug = c.req.param('slug')
+    const issue = publishedNewsletters(deps.content(), deps.clock.now()).find((one) => one.slug === slug)
+    return showEmail(c, issue ? deps.content().compiled('newsletter', null, slug) : undefined)
+  })
 
   app.get('/feed.xml', (c) =>
     c.body(atomFeed(deps.content(), base, site, deps.clock.now()), 200, {
       'Content-Type': 'application/atom+xml; charset=utf-8',
     }),
   )
+  app.get('/courses/:course/feed.xml', (c) => {
+    const course = deps.content().course(c.req.param('course'))
+    if (!course) return notFound(c)
+    return c.body(courseFeed(course, base, deps.clock.now()), 200, {
+      'Content-Type': 'application/atom+xml; charset=utf-8',
+    })
+  })
 }

@@ -1,19 +1,36 @@
-import type { Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { cors } from 'hono/cors'
+import type { Course } from '../../content/types'
 import { subscribe } from '../../subscribers/signup'
 import type { WebDeps } from '../deps'
 import { messagePage } from '../layout'
-import { checkInboxPage, signupPage } from '../pages/signup'
+import { markdownHtml } from '../markdown'
+import { checkInboxPage, courseListPage, coursePage, type SignupFormState } from '../pages/signup'
 import { clientIp, RateLimiter } from '../security'
 
 const MESSAGE = 'Thanks! Check your inbox for a confirmation email.'
 
-/** GET /, POST /subscribe (form or JSON, CORS-enabled for embedding), GET /subscribe/thanks. */
+/**
+ * GET / (the course list, or the one course's page), GET /courses/<slug> (a course's signup page),
+ * POST /subscribe (form or JSON, CORS-enabled for embedding; `course` names the course), GET
+ * /subscribe/thanks.
+ */
 export function signupRoutes(app: Hono, deps: WebDeps): void {
   const site = deps.config.mail.courseName
   const limiter = new RateLimiter(deps.config.web.subscribeRateLimit, 60_000)
+  const showCourse = (c: Context, course: Course, state?: SignupFormState, status: 200 | 400 = 200) =>
+    c.html(coursePage(site, course, markdownHtml(course.markdown), state), status)
 
-  app.get('/', (c) => c.html(signupPage(site, deps.content().lessons)))
+  app.get('/', (c) => {
+    const { courses } = deps.content()
+    return courses.length === 1 ? showCourse(c, courses[0]!) : c.html(courseListPage(site, courses))
+  })
+  app.get('/courses/:slug', (c) => {
+    const course = deps.content().course(c.req.param('slug'))
+    if (!course)
+      return c.html(messagePage(site, 'No such course', 'There is no course at this address.'), 404)
+    return showCourse(c, course)
+  })
   app.get('/subscribe/thanks', (c) => c.html(checkInboxPage(site)))
   app.use(
     '/subscribe',
@@ -65,13 +82,20 @@ export function signupRoutes(app: Hono, deps: WebDeps): void {
     if (!result.ok) {
       if (json) return c.json({ ok: false, errors: result.errors }, 400)
       const keep = (value: unknown) => (typeof value === 'string' ? value.slice(0, 1000) : '')
-      return c.html(
-        signupPage(site, deps.content().lessons, {
+      const { courses } = deps.content()
+      const course =
+        courses.find((one) => one.slug === input.course) ?? (courses.length === 1 ? courses[0] : undefined)
+      if (!course)
+        return c.html(messagePage(site, 'Choose a course', result.errors.course ?? 'Choose a course.'), 400)
+      return showCourse(
+        c,
+        course,
+        {
           email: keep(input.email),
           name: keep(input.name),
           timezone: keep(input.timezone),
           errors: result.errors,
-        }),
+        },
         400,
       )
     }
