@@ -36,7 +36,7 @@ describe('CLI commands with broken content', () => {
     )
     expect((await course(['subscribers', 'import', 'people.csv'])).code).toBe(0)
     // Then an author breaks a lesson.
-    const file = path.join(lessons, '01-second.md')
+    const file = path.join(lessons, 'short', '01-second.md')
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^day: .*$/m, 'day: two'))
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
