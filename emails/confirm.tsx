@@ -12,6 +12,8 @@ export interface Props {
   unsubscribeUrl: string
   lessonCount: number
   postalAddress: string
+  /** When the first lesson comes, as the end of a sentence (default: "the first lesson arrives straight away"). */
+  firstLesson?: string
 }
 
 /** The double opt-in email: one button, and a clear way to ignore it. */
@@ -28,7 +30,7 @@ export default function ConfirmEmail(props: Props) {
       </Heading>
       <Text style={styles.paragraph}>{`Hi ${props.firstName},`}</Text>
       <Text style={styles.paragraph}>
-        {`Someone, hopefully you, asked to receive the free email course "${courseName}" (${lessonCount} short lessons, spread over a few weeks). Confirm your address and the first lesson arrives straight away.`}
+        {`Someone, hopefully you, asked to receive the free email course "${courseName}" (${lessonCount} short lessons, spread over a few weeks). Confirm your address and ${props.firstLesson ?? 'the first lesson arrives straight away'}.`}
       </Text>
       <Section style={{ margin: '8px 0 24px' }}>
         <Button href={confirmUrl} style={styles.button}>

@@ -10,6 +10,8 @@ export interface Props {
   startUrl: string
   unsubscribeUrl: string
   lessonCount: number
+  /** When the first lesson comes, as the end of a sentence (default: "the first lesson comes straight after"). */
+  firstLesson?: string
   postalAddress: string
 }
 
@@ -30,7 +32,7 @@ export default function InvitationEmail(props: Props) {
       </Heading>
       <Text style={styles.paragraph}>{`Hi ${props.firstName},`}</Text>
       <Text style={styles.paragraph}>
-        {`Your address was entered to start "${courseName}" (${lessonCount} short lessons). You already get email from us, so one press is all it takes: the first lesson comes straight after.`}
+        {`Your address was entered to start "${courseName}" (${lessonCount} short lessons). You already get email from us, so one press is all it takes: ${props.firstLesson ?? 'the first lesson comes straight after'}.`}
       </Text>
       <Section style={{ margin: '8px 0 24px' }}>
         <Button href={startUrl} style={styles.button}>

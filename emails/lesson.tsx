@@ -20,8 +20,12 @@ export interface Props {
   preferencesUrl: string
   viewInBrowserUrl: string
   postalAddress: string
+  /** The course's disclaimer (default: the footer's). */
+  disclaimer?: string
   /** Another course this lesson offers, with the reader's own signed link to start it. */
   offer?: { courseName: string; description: string; startUrl: string }
+  /** The course lets readers ask for the next lesson now (the reader's signed link); the last lesson says the course is complete. */
+  nextNow?: { url: string } | { last: true }
 }
 
 /** One lesson of the course. */
@@ -38,6 +42,22 @@ export default function LessonEmail(props: Props) {
       </Heading>
       <Text style={styles.paragraph}>{`Hi ${props.firstName},`}</Text>
       <MarkdownBody tree={body} />
+      {props.nextNow && 'url' in props.nextNow ? (
+        <Section style={styles.offer}>
+          <Text style={styles.paragraph}>
+            Ready for more? The next lesson can come now instead of on its day; the ones after it keep their
+            spacing from there.
+          </Text>
+          <Button href={props.nextNow.url} style={styles.button}>
+            Send me the next lesson now
+          </Button>
+        </Section>
+      ) : null}
+      {props.nextNow && 'last' in props.nextNow ? (
+        <Text
+          style={styles.paragraph}
+        >{`This was the last lesson: you have completed "${courseName}".`}</Text>
+      ) : null}
       {props.offer ? (
         <Section style={styles.offer}>
           <Text style={styles.offerTitle}>{props.offer.courseName}</Text>
@@ -53,6 +73,7 @@ export default function LessonEmail(props: Props) {
         preferencesUrl={props.preferencesUrl}
         viewInBrowserUrl={props.viewInBrowserUrl}
         postalAddress={props.postalAddress}
+        {...(props.disclaimer ? { disclaimer: props.disclaimer } : {})}
       />
     </Layout>
   )

@@ -57,7 +57,7 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
   await initThrottle(db, config.resend.rateLimit, realClock.now())
   const schedule = { sendHour: config.schedule.sendHour, sendDays: config.schedule.sendDays }
   const courseList = (current = content.current): CourseSettings[] =>
-    current.courses.map((c) => ({ slug: c.slug, lessons: c.lessons, schedule }))
+    current.courses.map((c) => ({ slug: c.slug, lessons: c.lessons, schedule, pacing: c.pacing }))
   const courses = (): Courses => {
     const bySlug = new Map(courseList().map((c) => [c.slug, c]))
     return (slug) => bySlug.get(slug)
@@ -123,6 +123,7 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     clock,
     logger,
     content: () => content.current,
+    freshContent: async () => ({ content: await content.refresh(), problems: content.problems }),
     subscribers,
     devInboxDir,
   }

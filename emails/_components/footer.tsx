@@ -9,8 +9,8 @@ export interface FooterProps {
   preferencesUrl: string
   viewInBrowserUrl: string
   postalAddress: string
-  /** The course is education, not medical advice: said in every course and newsletter email. */
-  disclaimer?: boolean
+  /** The course is education, not medical advice: said in every course and newsletter email (a course may word it its own way). */
+  disclaimer?: string | false
 }
 
 export const DISCLAIMER =
@@ -31,12 +31,12 @@ export function Footer({
   preferencesUrl,
   viewInBrowserUrl,
   postalAddress,
-  disclaimer = true,
+  disclaimer = DISCLAIMER,
 }: FooterProps) {
   return (
     <Section>
       <Hr style={styles.hr} />
-      {disclaimer ? <Text style={styles.footer}>{DISCLAIMER}</Text> : null}
+      {disclaimer ? <Text style={styles.footer}>{disclaimer}</Text> : null}
       <Text style={styles.footer}>{reason}</Text>
       <Text style={styles.footer}>
         <EmailLink href={unsubscribeUrl} style={styles.footerLink}>

@@ -39,6 +39,7 @@ function readerValues(course: Course, baseUrl: string, secret: string): Personal
       confirmUrl: '',
       startUrl: '',
       offerUrl: '',
+      nextUrl: '',
     }
   })
 }

@@ -26,7 +26,7 @@ export async function coursesCommand(args: string[], ctx: CliContext): Promise<n
       return {
         slug: course.slug,
         title: course.title,
-        pacing: course.pacing,
+        pacing: course.pacing.mode,
         lessons: course.lessons.length,
         days: lastDay,
         enrolments,

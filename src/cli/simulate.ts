@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util'
 import { DateTime, IANAZone } from 'luxon'
+import { offersNextNow } from '../content/courses'
+import type { Pacing } from '../content/types'
 import { type PlannedLesson, planTimeline } from '../course/plan'
 import { readEnrolments } from '../course/progress'
 import { readerTimeline } from '../course/timeline'
@@ -14,6 +16,16 @@ import { formatTable } from './table'
 export const simulateUsage =
   'course simulate --timezone TZ --confirmed-at ISO [--course C] | --email E [--course C]\n' +
   '                                   the planned lesson timeline, local and UTC'
+
+/** A course's pacing in words, for the line above its timeline. */
+function pacingLine(pacing: Pacing): string {
+  const now = offersNextNow(pacing) ? '; every lesson offers the next one now' : ''
+  if (pacing.mode !== 'cohort') return `${pacing.mode}: day 0 is the reader's own start${now}`
+  const closes = pacing.closes
+    ? `, signups close ${pacing.closes}${pacing.nextStarts ? ` (then the next group starts ${pacing.nextStarts})` : ''}`
+    : ''
+  return `cohort: day 0 is ${pacing.starts} for everyone${closes}; late joiners catch up one lesson a day${now}`
+}
 
 function printTimeline(ctx: CliContext, plan: (PlannedLesson & { state?: string })[], timezone: string) {
   const rows = plan.map((p) => [
@@ -51,8 +63,16 @@ export async function simulateCommand(args: string[], ctx: CliContext): Promise<
       throw new UsageError(`--timezone: "${values.timezone}" is not an IANA time zone such as Europe/Paris`)
     const confirmedAt = parseInstant(values['confirmed-at'], '--confirmed-at')
     const course = content.course(pickCourse(content.courses, values.course)!)!
-    writeLine(ctx.io.out, `${course.title} (${course.slug})`)
-    printTimeline(ctx, planTimeline(course.lessons, values.timezone, confirmedAt, settings), values.timezone)
+    writeLine(ctx.io.out, `${course.title} (${course.slug}), ${pacingLine(course.pacing)}`)
+    const plan = planTimeline(course.lessons, values.timezone, confirmedAt, settings, course.pacing)
+    if (plan.length === 0) {
+      writeLine(
+        ctx.io.out,
+        `signups closed on ${course.pacing.closes}, and no next group is set: nobody can join now`,
+      )
+      return EXIT.ok
+    }
+    printTimeline(ctx, plan, values.timezone)
     return EXIT.ok
   }
   const checked = checkEmail(values.email)
@@ -79,7 +99,7 @@ export async function simulateCommand(args: string[], ctx: CliContext): Promise<
         (await readerTimeline(
           db,
           s.id,
-          { slug: course.slug, lessons: course.lessons, schedule: settings },
+          { slug: course.slug, lessons: course.lessons, schedule: settings, pacing: course.pacing },
           runtime.services.webDeps.clock.now(),
         ))
       if (shown) printTimeline(ctx, shown, s.timezone)

@@ -5,9 +5,10 @@ import {
   compileInvitation,
   compileLesson,
   compileNewsletter,
+  type LessonContext,
   type SiteInfo,
 } from './compile'
-import { loadCourses } from './courses'
+import { loadCourses, offersNextNow } from './courses'
 import { loadNewsletters } from './load'
 import type { CompiledEmail } from './personalize'
 import type { ContentProblem, Course, Lesson, Newsletter } from './types'
@@ -89,6 +90,24 @@ function compiledKey(kind: EmailKind, course: string | null, slug: string | null
   return `${kind}:${course}`
 }
 
+/** What the email of a course's lesson number `index` (from 0) says of its course and of the course it offers. */
+export function lessonContext(
+  course: Course,
+  index: number,
+  courseOf: (slug: string) => Course | undefined,
+): LessonContext {
+  const lesson = course.lessons[index]!
+  const offer = lesson.offer ? courseOf(lesson.offer) : undefined
+  return {
+    courseTitle: course.title,
+    number: index + 1,
+    count: course.lessons.length,
+    nextNow: offersNextNow(course.pacing),
+    disclaimer: course.disclaimer,
+    ...(offer ? { offer } : {}),
+  }
+}
+
 /**
  * Loads, validates and compiles all content. Throws {@link ContentError} with every problem found;
  * content with problems is never half-used.
@@ -103,14 +122,11 @@ export async function loadContent(source: ContentSource): Promise<Content> {
   const index = indexContent(courses, loaded.newsletters)
   const compiled = new Map<string, CompiledEmail>()
   for (const course of courses) {
-    for (const [i, lesson] of course.lessons.entries()) {
-      const offer = lesson.offer ? index.course(lesson.offer) : undefined
-      const context = { courseTitle: course.title, number: i + 1, count: course.lessons.length }
+    for (const [i, lesson] of course.lessons.entries())
       compiled.set(
         compiledKey('lesson', course.slug, lesson.slug),
-        await compileLesson(lesson, offer ? { ...context, offer } : context, source.site),
+        await compileLesson(lesson, lessonContext(course, i, index.course), source.site),
       )
-    }
     compiled.set(
       compiledKey('confirmation', course.slug, null),
       await compileConfirmation(course, source.site),
@@ -154,6 +170,7 @@ export function loadReadableContent(source: ContentSource): Content {
 export class ContentStore {
   #current: Content
   #reloading: Promise<void> | null = null
+  #problems: readonly ContentProblem[] = []
 
   constructor(
     private readonly source: ContentSource,
@@ -178,12 +195,19 @@ export class ContentStore {
     } catch (error) {
       if (!options.readable || !(error instanceof ContentError)) throw error
       onProblems?.(error)
-      return new ContentStore(source, loadReadableContent(source), onProblems)
+      const store = new ContentStore(source, loadReadableContent(source), onProblems)
+      store.#problems = error.problems
+      return store
     }
   }
 
   get current(): Content {
     return this.#current
+  }
+
+  /** The problems of the files as they are now (empty when the content in use is theirs). */
+  get problems(): readonly ContentProblem[] {
+    return this.#problems
   }
 
   /** Reloads if the files changed since the last load; returns the content to use now. */
@@ -192,9 +216,11 @@ export class ContentStore {
       this.#reloading ??= loadContent(this.source)
         .then((content) => {
           this.#current = content
+          this.#problems = []
         })
         .catch((error) => {
           if (!(error instanceof ContentError)) throw error
+          this.#problems = error.problems
           this.onProblems(error)
           // Remember the broken state so that the same problems are reported once, not every tick.
           this.#current = { ...this.#current, fingerprint: fingerprintContent(this.source) }

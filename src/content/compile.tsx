@@ -1,12 +1,12 @@
 import { render, toPlainText } from '@react-email/render'
 import type { ReactElement } from 'react'
-import ConfirmEmail from '../../emails/confirm'
-import InvitationEmail from '../../emails/invitation'
-import LessonEmail from '../../emails/lesson'
-import NewsletterEmail from '../../emails/newsletter'
-import { type CompiledEmail, toTemplate } from './personalize'
+import ConfirmEmail, { type Props as ConfirmProps } from '../../emails/confirm'
+import InvitationEmail, { type Props as InvitationProps } from '../../emails/invitation'
+import LessonEmail, { type Props as LessonProps } from '../../emails/lesson'
+import NewsletterEmail, { type Props as NewsletterProps } from '../../emails/newsletter'
+import { type CompiledEmail, type PersonalValues, toTemplate } from './personalize'
 import { PLACEHOLDERS } from './placeholders'
-import type { Course, Lesson, Newsletter } from './types'
+import type { Course, Lesson, Newsletter, Pacing } from './types'
 
 /** What every email says about the sender. */
 export interface SiteInfo {
@@ -54,12 +54,8 @@ export function formatDateLabel(date: string): string {
   }).format(new Date(`${date}T00:00:00Z`))
 }
 
-const personal = {
-  firstName: PLACEHOLDERS.firstName,
-  unsubscribeUrl: PLACEHOLDERS.unsubscribeUrl,
-  preferencesUrl: PLACEHOLDERS.preferencesUrl,
-  viewInBrowserUrl: PLACEHOLDERS.viewInBrowserUrl,
-}
+/** The values every personal placeholder stands for, as compiled once (personalize fills them). */
+export const PLACEHOLDER_VALUES: PersonalValues = { ...PLACEHOLDERS }
 
 /** What a lesson's email says of the course it belongs to, and of the course it offers (if any). */
 export interface LessonContext {
@@ -67,6 +63,97 @@ export interface LessonContext {
   number: number
   count: number
   offer?: Pick<Course, 'slug' | 'title' | 'description'>
+  /** The course offers "Send me the next lesson now" (self-paced, or `next_now: true`). */
+  nextNow?: boolean
+  /** The course's disclaimer, under the lesson. */
+  disclaimer?: string
+}
+
+/**
+ * The props of each template, from the content and the personal values: placeholders when an email
+ * is compiled once, sample values in the previews (`npm run email:dev`, /dev/emails).
+ */
+export function lessonProps(
+  lesson: Lesson,
+  context: LessonContext,
+  site: SiteInfo,
+  values: PersonalValues,
+): LessonProps {
+  return {
+    courseName: context.courseTitle,
+    siteUrl: site.baseUrl,
+    title: lesson.title,
+    preview: lesson.preview,
+    body: lesson.tree,
+    lessonNumber: context.number,
+    lessonCount: context.count,
+    postalAddress: site.postalAddress,
+    firstName: values.firstName,
+    unsubscribeUrl: values.unsubscribeUrl,
+    preferencesUrl: values.preferencesUrl,
+    viewInBrowserUrl: values.viewInBrowserUrl,
+    ...(context.disclaimer ? { disclaimer: context.disclaimer } : {}),
+    ...(context.offer
+      ? {
+          offer: {
+            courseName: context.offer.title,
+            description: context.offer.description,
+            startUrl: values.offerUrl,
+          },
+        }
+      : {}),
+    ...(context.nextNow
+      ? context.number < context.count
+        ? { nextNow: { url: values.nextUrl } }
+        : { nextNow: { last: true as const } }
+      : {}),
+  }
+}
+
+export function newsletterProps(
+  newsletter: Newsletter,
+  site: SiteInfo,
+  values: PersonalValues,
+): NewsletterProps {
+  return {
+    courseName: site.courseName,
+    siteUrl: site.baseUrl,
+    title: newsletter.title,
+    preview: newsletter.preview,
+    body: newsletter.tree,
+    dateLabel: formatDateLabel(newsletter.date),
+    postalAddress: site.postalAddress,
+    firstName: values.firstName,
+    unsubscribeUrl: values.unsubscribeUrl,
+    preferencesUrl: values.preferencesUrl,
+    viewInBrowserUrl: values.viewInBrowserUrl,
+  }
+}
+
+export function confirmationProps(course: Course, site: SiteInfo, values: PersonalValues): ConfirmProps {
+  return {
+    courseName: course.title,
+    siteUrl: site.baseUrl,
+    firstName: values.firstName,
+    confirmUrl: values.confirmUrl,
+    unsubscribeUrl: values.unsubscribeUrl,
+    lessonCount: course.lessons.length,
+    postalAddress: site.postalAddress,
+    firstLesson: firstLessonWords(course.pacing),
+  }
+}
+
+export function invitationProps(course: Course, site: SiteInfo, values: PersonalValues): InvitationProps {
+  return {
+    courseName: course.title,
+    siteUrl: site.baseUrl,
+    firstName: values.firstName,
+    startUrl: values.startUrl,
+    unsubscribeUrl: values.unsubscribeUrl,
+    lessonCount: course.lessons.length,
+    postalAddress: site.postalAddress,
+    firstLesson: firstLessonWords(course.pacing),
+  }
 }
 
 /** Renders a lesson once, with placeholders for everything personal. */
@@ -76,32 +163,15 @@ export async function compileLesson(
   site: SiteInfo,
 ): Promise<CompiledEmail> {
   const { html, text } = await renderParts(
-    <LessonEmail
-      courseName={context.courseTitle}
-      siteUrl={site.baseUrl}
-      title={lesson.title}
-      preview={lesson.preview}
-      body={lesson.tree}
-      lessonNumber={context.number}
-      lessonCount={context.count}
-      postalAddress={site.postalAddress}
-      {...personal}
-      {...(context.offer
-        ? {
-            offer: {
-              courseName: context.offer.title,
-              description: context.offer.description,
-              startUrl: PLACEHOLDERS.offerUrl,
-            },
-          }
-        : {})}
-    />,
+    <LessonEmail {...lessonProps(lesson, context, site, PLACEHOLDER_VALUES)} />,
   )
+  const asksNext = context.nextNow === true && context.number < context.count
   return {
     kind: 'lesson',
     course: lesson.course,
     slug: lesson.slug,
     ...(context.offer ? { offer: context.offer.slug } : {}),
+    ...(asksNext ? { nextNow: true } : {}),
     subject: lesson.subject,
     preview: lesson.preview,
     html: toTemplate(html),
@@ -112,16 +182,7 @@ export async function compileLesson(
 /** Renders a newsletter issue once, with placeholders for everything personal. */
 export async function compileNewsletter(newsletter: Newsletter, site: SiteInfo): Promise<CompiledEmail> {
   const { html, text } = await renderParts(
-    <NewsletterEmail
-      courseName={site.courseName}
-      siteUrl={site.baseUrl}
-      title={newsletter.title}
-      preview={newsletter.preview}
-      body={newsletter.tree}
-      dateLabel={formatDateLabel(newsletter.date)}
-      postalAddress={site.postalAddress}
-      {...personal}
-    />,
+    <NewsletterEmail {...newsletterProps(newsletter, site, PLACEHOLDER_VALUES)} />,
   )
   return {
     kind: 'newsletter',
@@ -134,26 +195,31 @@ export async function compileNewsletter(newsletter: Newsletter, site: SiteInfo):
   }
 }
 
-/** The double opt-in email of a course. Its subject contains "Confirm" (other tools look for it). */
+/**
+ * When the first lesson of a course comes, as the end of a sentence that fits any day the email is
+ * read: a cohort's group start (or straight away once the group has begun); otherwise straight away.
+ */
+export function firstLessonWords(pacing: Pacing): string | undefined {
+  if (pacing.mode !== 'cohort' || !pacing.starts) return undefined
+  return `the first lesson arrives when your group starts (${formatDateLabel(pacing.starts)} for the current group), or straight away if it has begun`
+}
+
+/** The subject of a course's confirmation; it contains "Confirm" (other tools look for it). */
+export const confirmationSubject = (course: Course) => `Confirm your subscription to ${course.title}`
+/** The subject of a course's invitation; it contains "Start" (other tools look for it). */
+export const invitationSubject = (course: Course) => `Start ${course.title}?`
+
+/** The double opt-in email of a course. */
 export async function compileConfirmation(course: Course, site: SiteInfo): Promise<CompiledEmail> {
-  const lessonCount = course.lessons.length
   const { html, text } = await renderParts(
-    <ConfirmEmail
-      courseName={course.title}
-      siteUrl={site.baseUrl}
-      firstName={PLACEHOLDERS.firstName}
-      confirmUrl={PLACEHOLDERS.confirmUrl}
-      unsubscribeUrl={PLACEHOLDERS.unsubscribeUrl}
-      lessonCount={lessonCount}
-      postalAddress={site.postalAddress}
-    />,
+    <ConfirmEmail {...confirmationProps(course, site, PLACEHOLDER_VALUES)} />,
   )
   return {
     kind: 'confirmation',
     course: course.slug,
     slug: 'confirm',
-    subject: `Confirm your subscription to ${course.title}`,
-    preview: `One click to start the free ${lessonCount}-lesson course.`,
+    subject: confirmationSubject(course),
+    preview: `One click to start the free ${course.lessons.length}-lesson course.`,
     html: toTemplate(html),
     text: toTemplate(text),
   }
@@ -161,27 +227,18 @@ export async function compileConfirmation(course: Course, site: SiteInfo): Promi
 
 /**
  * The email that asks someone already on the list whether to start another course they (or someone)
- * signed up for. Its subject contains "Start" (other tools look for it).
+ * signed up for.
  */
 export async function compileInvitation(course: Course, site: SiteInfo): Promise<CompiledEmail> {
-  const lessonCount = course.lessons.length
   const { html, text } = await renderParts(
-    <InvitationEmail
-      courseName={course.title}
-      siteUrl={site.baseUrl}
-      firstName={PLACEHOLDERS.firstName}
-      startUrl={PLACEHOLDERS.startUrl}
-      unsubscribeUrl={PLACEHOLDERS.unsubscribeUrl}
-      lessonCount={lessonCount}
-      postalAddress={site.postalAddress}
-    />,
+    <InvitationEmail {...invitationProps(course, site, PLACEHOLDER_VALUES)} />,
   )
   return {
     kind: 'invitation',
     course: course.slug,
     slug: 'start',
-    subject: `Start ${course.title}?`,
-    preview: `One press starts the ${lessonCount}-lesson course.`,
+    subject: invitationSubject(course),
+    preview: `One press starts the ${course.lessons.length}-lesson course.`,
     html: toTemplate(html),
     text: toTemplate(text),
   }

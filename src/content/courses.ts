@@ -1,10 +1,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { DISCLAIMER } from '../../emails/_components/footer'
 import { courseFrontMatter } from './front-matter'
 import { COURSE_FILE, checkFile, loadLessons } from './load'
-import type { ContentProblem, Course, Lesson } from './types'
+import type { ContentProblem, Course, Lesson, Pacing } from './types'
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
+
+/** Whether lesson emails of a course offer "Send me the next lesson now". */
+export function offersNextNow(pacing: Pacing): boolean {
+  return pacing.nextNow || pacing.mode === 'self-paced'
+}
 
 /** The folders of `lessonsDir` that hold courses (not hidden, not `_drafts`), by name. */
 function courseFolders(lessonsDir: string): string[] {
@@ -81,10 +87,14 @@ export function loadCourses(lessonsDir: string): { courses: Course[]; problems: 
       title: fields.title,
       description: fields.description,
       order: fields.order ?? 0,
-      pacing: fields.pacing,
-      ...(fields.starts ? { starts: fields.starts } : {}),
-      ...(fields.closes ? { closes: fields.closes } : {}),
-      nextNow: fields.next_now,
+      pacing: {
+        mode: fields.pacing,
+        ...(fields.starts ? { starts: fields.starts } : {}),
+        ...(fields.closes ? { closes: fields.closes } : {}),
+        ...(fields.next_starts ? { nextStarts: fields.next_starts } : {}),
+        nextNow: fields.next_now,
+      },
+      disclaimer: fields.disclaimer ?? DISCLAIMER,
       ...(fields.author ? { author: fields.author } : {}),
       ...(fields.reviewed ? { reviewed: fields.reviewed } : {}),
       markdown: checked.parsed.markdown,
@@ -98,48 +108,43 @@ export function loadCourses(lessonsDir: string): { courses: Course[]; problems: 
       field: 'courses',
       message: `no courses found: add a folder ${label}/<course-slug>/ with a course.md and NN-slug.md lessons`,
     })
-  problems.push(...offerProblems(courses))
+  // An offer may name any course folder: one that has problems of its own is reported for those.
+  problems.push(...offerProblems(courses, new Set(courseFolders(lessonsDir))))
   courses.sort((a, b) => a.order - b.order || a.title.localeCompare(b.title) || a.slug.localeCompare(b.slug))
   return { courses, problems }
 }
 
-/** A cohort course needs its start date; dates are only for cohorts; a cohort closes after it starts. */
+/**
+ * A cohort course needs its start date; dates are only for cohorts; the next group starts after this
+ * one, and only matters once signups close (signups may close before the start, or after it: late
+ * joiners catch up).
+ */
 function cohortProblems(
-  fields: { pacing: string; starts?: string; closes?: string },
+  fields: { pacing: string; starts?: string; closes?: string; next_starts?: string },
   label: string,
   keyLine: (key: string) => number | undefined,
 ): ContentProblem[] {
   const file = `${label}/${COURSE_FILE}`
   const problems: ContentProblem[] = []
+  const problem = (field: string, message: string, key = field) =>
+    problems.push({ file, field, message, line: keyLine(key) })
   if (fields.pacing === 'cohort' && !fields.starts)
-    problems.push({
-      file,
-      field: 'starts',
-      message: 'required for pacing: cohort (the date day 0 falls on)',
-      line: keyLine('pacing'),
-    })
+    problem('starts', 'required for pacing: cohort (the date day 0 falls on)', 'pacing')
   if (fields.pacing !== 'cohort')
-    for (const key of ['starts', 'closes'] as const)
-      if (fields[key])
-        problems.push({
-          file,
-          field: key,
-          message: 'only a cohort course has dates (pacing: cohort)',
-          line: keyLine(key),
-        })
-  if (fields.starts && fields.closes && fields.closes < fields.starts)
-    problems.push({
-      file,
-      field: 'closes',
-      message: `is before starts (${fields.starts})`,
-      line: keyLine('closes'),
-    })
+    for (const key of ['starts', 'closes', 'next_starts'] as const)
+      if (fields[key]) problem(key, 'only a cohort course has dates (pacing: cohort)')
+  if (fields.pacing === 'cohort' && fields.next_starts) {
+    if (!fields.closes) problem('next_starts', 'is used only once signups close: set closes too')
+    if (fields.starts && fields.next_starts <= fields.starts)
+      problem('next_starts', `must be after starts (${fields.starts})`)
+    else if (fields.closes && fields.next_starts <= fields.closes)
+      problem('next_starts', `must be after closes (${fields.closes})`)
+  }
   return problems
 }
 
 /** A lesson may offer only another course that exists. */
-function offerProblems(courses: readonly Course[]): ContentProblem[] {
-  const slugs = new Set(courses.map((course) => course.slug))
+function offerProblems(courses: readonly Course[], slugs: ReadonlySet<string>): ContentProblem[] {
   return courses.flatMap((course) =>
     course.lessons.flatMap((lesson: Lesson) => {
       if (!lesson.offer) return []

@@ -75,9 +75,11 @@ export const courseFrontMatter = z.strictObject({
     .default('evergreen'),
   starts: isoDate.optional(),
   closes: isoDate.optional(),
+  next_starts: isoDate.optional(),
   next_now: z.boolean({ error: 'expected true or false' }).optional().default(false),
   author: singleLine(150).optional(),
   reviewed: isoDate.optional(),
+  disclaimer: paragraph(400).optional(),
 })
 
 /** Front matter of a newsletter issue. */

@@ -15,6 +15,7 @@ const NAME_BY_TOKEN: Record<string, PlaceholderName> = {
   CONFIRM_URL: 'confirmUrl',
   START_URL: 'startUrl',
   OFFER_URL: 'offerUrl',
+  NEXT_URL: 'nextUrl',
 }
 
 /** Cuts `source` at every placeholder. */
@@ -39,6 +40,8 @@ export interface CompiledEmail {
   slug: string
   /** The course a lesson offers to start (its email carries the reader's signed link), if any. */
   offer?: string
+  /** A lesson offers "Send me the next lesson now" (with the reader's signed link). */
+  nextNow?: boolean
   subject: string
   preview: string
   html: Template

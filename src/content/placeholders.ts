@@ -11,10 +11,11 @@ export const PLACEHOLDERS = {
   confirmUrl: '%%CONFIRM_URL%%',
   startUrl: '%%START_URL%%',
   offerUrl: '%%OFFER_URL%%',
+  nextUrl: '%%NEXT_URL%%',
 } as const
 
 export type PlaceholderName = keyof typeof PLACEHOLDERS
 
 /** Matches any placeholder; the capture is its name in upper case. */
 export const PLACEHOLDER_PATTERN =
-  /%%(FIRST_NAME|UNSUBSCRIBE_URL|PREFERENCES_URL|VIEW_URL|CONFIRM_URL|START_URL|OFFER_URL)%%/g
+  /%%(FIRST_NAME|UNSUBSCRIBE_URL|PREFERENCES_URL|VIEW_URL|CONFIRM_URL|START_URL|OFFER_URL|NEXT_URL)%%/g

@@ -23,8 +23,19 @@ export interface Lesson {
   bodyLine: number
 }
 
-/** How readers move through a course: from their own start, together from a date, or at their own pace. */
-export type Pacing = 'evergreen' | 'cohort' | 'self-paced'
+/**
+ * How readers move through a course (course.md's `pacing` and its dates): `evergreen`, day 0 is each
+ * reader's own start; `cohort`, day 0 is `starts` for everyone who signed up by `closes` (later
+ * signups join the group starting `nextStarts`, or are refused when there is none); `self-paced`, as
+ * evergreen, and every lesson offers the next one now. `nextNow` offers it in any course.
+ */
+export interface Pacing {
+  mode: 'evergreen' | 'cohort' | 'self-paced'
+  starts?: string
+  closes?: string
+  nextStarts?: string
+  nextNow: boolean
+}
 
 /** A course: `lessons/<slug>/course.md` and the lessons beside it, in day order. */
 export interface Course {
@@ -39,12 +50,8 @@ export interface Course {
   /** Where it comes in listings (lower first; then by title). */
   order: number
   pacing: Pacing
-  /** Cohort courses: the local date day 0 falls on for everyone who joined before it. */
-  starts?: string
-  /** Cohort courses: signups after this date wait for the next cohort (or are refused). */
-  closes?: string
-  /** Lesson emails offer "Send me the next lesson now". */
-  nextNow: boolean
+  /** Said under every lesson, in its emails and on its pages (course.md's `disclaimer`, or the default). */
+  disclaimer: string
   /** Who wrote it and when it was last reviewed, shown on its signup page. */
   author?: string
   reviewed?: string

@@ -14,6 +14,7 @@ export function webVersionValues(baseUrl: string, compiled: CompiledEmail): Pers
     confirmUrl: urls.home(baseUrl),
     startUrl: compiled.course ? urls.course(baseUrl, compiled.course) : urls.home(baseUrl),
     offerUrl: compiled.offer ? urls.course(baseUrl, compiled.offer) : urls.home(baseUrl),
+    nextUrl: compiled.course ? urls.course(baseUrl, compiled.course) : urls.home(baseUrl),
   }
 }
 

@@ -1,7 +1,8 @@
+import type { Pacing } from '../content/types'
 import type { Queryable } from '../db/db'
 import { dropWaiting, type QueuedEmail, queueEmails } from '../delivery/store/queue'
 import { addDays, daysBetween, localDate } from '../lib/local-time'
-import { type LessonRef, planNextLesson, type ScheduleSettings } from './plan'
+import { dayZero, type LessonRef, planNextLesson, type ScheduleSettings } from './plan'
 import {
   addEnrolments,
   type Enrolment,
@@ -14,11 +15,12 @@ import {
   startEnrolments,
 } from './progress'
 
-/** A course as planning needs it: its lessons by day, and when lessons may go. */
+/** A course as planning needs it: its lessons by day, when lessons may go, and its pacing. */
 export interface CourseSettings {
   slug: string
   lessons: readonly LessonRef[]
   schedule: ScheduleSettings
+  pacing: Pacing
 }
 
 /** The courses of the current content, by slug (undefined: no such course any more). */
@@ -68,8 +70,10 @@ function todayIn(now: Date): (zone: string) => string {
 
 /**
  * Starts these enrolments now (a reader confirmed, accepted an invitation, was imported with proof of
- * consent): day 0 is today in their zone, and lesson day 0 is queued to go at once. `restart` begins a
- * new round of a course they had (every lesson again). Returns the lesson ids queued.
+ * consent): day 0 is today in their zone, and lesson day 0 is queued to go at once; in a cohort
+ * course, day 0 is the group's date (a late joiner gets day 0 at once and catches up one lesson a
+ * day). `restart` begins a new round of a course they had (every lesson again, from today: a restart
+ * is at the reader's own pace, whatever the course's). Returns the lesson ids queued.
  */
 export async function startEnrolmentsNow(
   q: Queryable,
@@ -80,11 +84,21 @@ export async function startEnrolmentsNow(
 ): Promise<number[]> {
   if (enrolments.length === 0) return []
   const today = todayIn(now)
+  const anchorOf = (e: Enrolment) => {
+    const pacing = courses(e.course)?.pacing
+    if (!pacing || options.restart) return today(e.timezone)
+    // Signups after a cohort closed join the next group; if none is set (an import, say), the current one.
+    return (
+      dayZero(pacing, localDate(e.created_at, e.timezone), today(e.timezone)) ??
+      pacing.starts ??
+      today(e.timezone)
+    )
+  }
   await startEnrolments(
     q,
     enrolments.map((e) => ({
       id: e.id,
-      anchorDate: today(e.timezone),
+      anchorDate: anchorOf(e),
       ...(options.restart ? { round: e.round + 1 } : {}),
     })),
     now,
@@ -159,7 +173,9 @@ export async function welcomeBack(
     (e) => e.status === 'pending' && (options.start === 'all-pending' || options.start === e.course),
   )
   for (const e of enrolments) {
-    const anchor = anchorAfterAbsence(e, awaySince, now)
+    // A cohort keeps the group's dates: the reader catches up one lesson a day.
+    const cohort = courses(e.course)?.pacing.mode === 'cohort'
+    const anchor = cohort ? null : anchorAfterAbsence(e, awaySince, now)
     if (e.status === 'paused' && options.unpause)
       await setEnrolmentStatus(q, e.id, 'active', now, anchor ?? undefined)
     else if (anchor && (e.status === 'active' || e.status === 'paused'))
@@ -188,7 +204,8 @@ export async function pauseCourse(q: Queryable, enrolment: Enrolment, now: Date)
 
 /**
  * Resumes a paused (or left) course where it was: the rest moves forward by the days away and the
- * next lesson is queued. Returns the ids queued.
+ * next lesson is queued; in a cohort course the group's dates stay, and the reader catches up one
+ * lesson a day. Returns the ids queued.
  */
 export async function resumeCourse(
   q: Queryable,
@@ -197,7 +214,8 @@ export async function resumeCourse(
   now: Date,
 ): Promise<number[]> {
   if (enrolment.status !== 'paused' && enrolment.status !== 'left') return []
-  const anchor = anchorAfterAbsence(enrolment, enrolment.paused_at ?? enrolment.left_at, now)
+  const cohort = courses(enrolment.course)?.pacing.mode === 'cohort'
+  const anchor = cohort ? null : anchorAfterAbsence(enrolment, enrolment.paused_at ?? enrolment.left_at, now)
   await setEnrolmentStatus(q, enrolment.id, 'active', now, anchor ?? undefined)
   const resumed = await findEnrolment(q, enrolment.subscriber_id, enrolment.course)
   return resumed ? queueNextLessons(q, [resumed], courses, now) : []

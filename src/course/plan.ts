@@ -1,3 +1,4 @@
+import type { Pacing } from '../content/types'
 import {
   addDays,
   daysBetween,
@@ -11,6 +12,25 @@ import {
 export interface ScheduleSettings {
   sendHour: number
   sendDays: readonly number[]
+}
+
+export const EVERGREEN: Pacing = { mode: 'evergreen', nextNow: false }
+
+/**
+ * The local date a reader's day 0 falls on, for someone who signed up on `signedUpOn` and starts
+ * `today` (local dates). Evergreen and self-paced: today. A cohort: its start date for those who
+ * signed up by its closing date, else the next group's; null when signups had closed and no next
+ * group is set (signup refuses those).
+ */
+export function dayZero(pacing: Pacing, signedUpOn: string, today: string): string | null {
+  if (pacing.mode !== 'cohort' || !pacing.starts) return today
+  if (!pacing.closes || signedUpOn <= pacing.closes) return pacing.starts
+  return pacing.nextStarts ?? null
+}
+
+/** Whether a cohort course takes no more signups (closed, and no next group set) on this date. */
+export function signupsClosed(pacing: Pacing, today: string): boolean {
+  return dayZero(pacing, today, today) === null
 }
 
 /** Where a subscriber is in the course. Dates are local dates (YYYY-MM-DD) in their time zone. */
@@ -56,7 +76,8 @@ export function nextLesson(lessons: readonly LessonRef[], lastDay: number | null
 /**
  * When a lesson is due: on the local date `anchor + day`, at the send hour, moved to an allowed
  * weekday, and never on or before the local date the previous lesson was sent (one lesson a day;
- * after downtime, the backlog drains one a day). Day 0 of a new enrolment goes at `now`.
+ * after downtime, or for someone who joined a cohort late, the backlog drains one a day). A reader's
+ * first lesson whose date has come goes at `now` (day 0 of a new start; a late joiner's first lesson).
  */
 export function lessonDueAt(
   progress: CourseProgress,
@@ -64,8 +85,9 @@ export function lessonDueAt(
   settings: ScheduleSettings,
   now: Date,
 ): Date {
-  if (lesson.day === 0 && progress.lastDay === null) return now
   let date = addDays(progress.anchorDate, lesson.day)
+  if (progress.lastDay === null && progress.lastSentOn === null && date <= localDate(now, progress.timezone))
+    return now
   if (progress.lastSentOn && daysBetween(progress.lastSentOn, date) < 1)
     date = addDays(progress.lastSentOn, 1)
   date = nextAllowedDate(date, settings.sendDays)
@@ -120,19 +142,21 @@ export function planRemaining(
   return plan
 }
 
-/** The whole timeline for someone confirming at `confirmedAt`. */
+/**
+ * The whole timeline for someone who signs up and starts at `confirmedAt` (for a cohort: day 0 is its
+ * date, and a late joiner catches up one lesson a day). Empty when a cohort's signups are closed.
+ */
 export function planTimeline(
   lessons: readonly LessonRef[],
   timezone: string,
   confirmedAt: Date,
   settings: ScheduleSettings,
+  pacing: Pacing = EVERGREEN,
 ): PlannedLesson[] {
   const zone = safeZone(timezone)
-  const start: CourseProgress = {
-    timezone: zone,
-    anchorDate: localDate(confirmedAt, zone),
-    lastDay: null,
-    lastSentOn: null,
-  }
+  const today = localDate(confirmedAt, zone)
+  const anchorDate = dayZero(pacing, today, today)
+  if (!anchorDate) return []
+  const start: CourseProgress = { timezone: zone, anchorDate, lastDay: null, lastSentOn: null }
   return planRemaining(start, lessons, settings, confirmedAt)
 }

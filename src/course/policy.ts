@@ -61,9 +61,10 @@ export function lessonPolicy(courses: () => Courses, limits: LessonPolicySetting
           })
           return { action: 'drop' }
         }
-        // Lessons already sent today (and those of this batch decided before) count against the day.
+        // Lessons already sent today (and those of this batch decided before) count against the day,
+        // but a lesson the reader asked for now goes whatever the day had.
         const today = sentToday.get(member.subscriber_id) ?? 0
-        if (today >= limits.lessonsPerDay)
+        if (today >= limits.lessonsPerDay && enrolment.asked_next !== lesson.slug)
           return { action: 'postpone', until: nextDay(member, settings, now) }
         sentToday.set(member.subscriber_id, today + 1)
         return { action: 'send' }

@@ -24,6 +24,8 @@ export interface Enrolment {
   completed_at: Date | null
   left_at: Date | null
   source: string | null
+  /** The lesson the reader asked for now ("Send me the next lesson now"), in the current round. */
+  asked_next: string | null
   created_at: Date
   /** The reader's time zone (from their row): their lessons go at the send hour there. */
   timezone: string
@@ -33,7 +35,7 @@ export interface Enrolment {
 
 /** An enrolment is read with its reader's zone and status: the one read of `subscribers` here. */
 const SELECT = `select e.id, e.subscriber_id, e.course, e.status, e.round, e.anchor_date, e.last_day, e.last_sent_on,
-    e.paused_at, e.completed_at, e.left_at, e.source, e.created_at, s.timezone, s.status as subscriber_status
+    e.paused_at, e.completed_at, e.left_at, e.source, e.asked_next, e.created_at, s.timezone, s.status as subscriber_status
   from enrolments e join subscribers s on s.id = e.subscriber_id`
 
 /** Whether lessons may be planned for this enrolment: a confirmed reader, an active course that started. */
@@ -131,7 +133,7 @@ export async function startEnrolments(
   if (starts.length === 0) return
   await q.query(
     `update enrolments e set status = 'active', anchor_date = v.anchor::date, last_day = null, last_sent_on = null,
-       round = coalesce(v.round, e.round), completed_at = null, paused_at = null, left_at = null, updated_at = $4
+       asked_next = null, round = coalesce(v.round, e.round), completed_at = null, paused_at = null, left_at = null, updated_at = $4
      from unnest($1::bigint[], $2::text[], $3::int[]) as v(id, anchor, round) where e.id = v.id`,
     [starts.map((s) => s.id), starts.map((s) => s.anchorDate), starts.map((s) => s.round ?? null), now],
   )
@@ -165,6 +167,23 @@ export async function moveAnchor(q: Queryable, id: number, anchorDate: string, n
     anchorDate,
     now,
   ])
+}
+
+/**
+ * Records that the reader asked for `slug` now, and moves day 0 so that it falls on `anchorDate`:
+ * the rest of the course keeps its spacing from the lesson they asked for.
+ */
+export async function markAskedNext(
+  q: Queryable,
+  id: number,
+  slug: string,
+  anchorDate: string,
+  now: Date,
+): Promise<void> {
+  await q.query(
+    'update enrolments set asked_next = $2, anchor_date = $3::date, updated_at = $4 where id = $1',
+    [id, slug, anchorDate, now],
+  )
 }
 
 /** Where an enrolment is after a lesson was handled: its day, the date one was last sent, whether done. */

@@ -45,7 +45,9 @@ export function composeEmail(
     firstName: greetingName(member.name),
     unsubscribeUrl,
     preferencesUrl: urls.preferences(baseUrl, createToken(secret, 'preferences', id)),
-    viewInBrowserUrl: viewInBrowserUrl(baseUrl, member.kind, member.course, member.item ?? ''),
+    viewInBrowserUrl: viewInBrowserUrl(baseUrl, member.kind, member.course, member.item ?? '', {
+      fromEmail: true,
+    }),
     confirmUrl:
       member.kind === 'confirmation'
         ? urls.confirm(baseUrl, createToken(secret, `confirm:${course}`, id, expiry), course)
@@ -56,6 +58,9 @@ export function composeEmail(
         : '',
     offerUrl: compiled.offer
       ? urls.start(baseUrl, compiled.offer, createToken(secret, `start:${compiled.offer}`, id))
+      : '',
+    nextUrl: compiled.nextNow
+      ? urls.next(baseUrl, course, member.item ?? '', createToken(secret, `next:${course}`, id))
       : '',
   })
   const headers = listUnsubscribeHeaders({

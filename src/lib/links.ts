@@ -12,7 +12,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
  *   emails sent before courses had names);
  * - `unsubscribe`: stop all mail; `leave:<course>`: leave one course; `leave:newsletter`: stop the newsletter;
  * - `preferences`: the preferences page; `start:<course>`: start another course (the reader's own
- *   email proves their mailbox).
+ *   email proves their mailbox); `next:<course>`: send the next lesson of that course now.
  */
 export type TokenPurpose =
   | 'confirm'
@@ -21,6 +21,7 @@ export type TokenPurpose =
   | `leave:${string}`
   | 'preferences'
   | `start:${string}`
+  | `next:${string}`
 
 /** Confirmation links expire after 7 days; unsubscribe and preferences links do not (they sit in old emails). */
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000
@@ -95,6 +96,9 @@ export const urls = {
   newsletter: (base: string, slug: string) => `${base}/newsletters/${e(slug)}`,
   /** Confirms the address and starts `course` (the token names it too). */
   confirm: (base: string, token: string, course?: string) => `${base}/confirm${query({ token, course })}`,
+  /** "Send me the next lesson now": the lesson after `after`, of `course`. */
+  next: (base: string, course: string, after: string, token: string) =>
+    `${base}/courses/${e(course)}/next${query({ token, after })}`,
   /** Starts another course for someone already on the list. */
   start: (base: string, course: string, token: string) =>
     `${base}/courses/${e(course)}/start${query({ token })}`,
@@ -104,14 +108,19 @@ export const urls = {
   preferences: (base: string, token?: string) => `${base}/preferences${query({ token })}`,
 }
 
-/** The link to an email's public web version (no personal data in it). */
+/**
+ * The link to an email's public web version (no personal data in it). `fromEmail`: the link in the
+ * email itself, which tells the page its reader needs no signup form.
+ */
 export function viewInBrowserUrl(
   base: string,
   kind: 'lesson' | 'newsletter' | 'confirmation' | 'invitation',
   course: string | null,
   slug: string,
+  options: { fromEmail?: boolean } = {},
 ): string {
-  if (kind === 'lesson' && course) return urls.lesson(base, course, slug)
-  if (kind === 'newsletter') return urls.newsletter(base, slug)
+  const from = options.fromEmail ? '?from=email' : ''
+  if (kind === 'lesson' && course) return `${urls.lesson(base, course, slug)}${from}`
+  if (kind === 'newsletter') return `${urls.newsletter(base, slug)}${from}`
   return course ? urls.course(base, course) : urls.home(base)
 }

@@ -1,4 +1,5 @@
 import { restartCourse, resumeCourse, startEnrolmentsNow, welcomeBack } from '../course/lessons'
+import { askNextLesson, type NextNowResult } from '../course/next-now'
 import { addEnrolments, findEnrolment } from '../course/progress'
 import type { Subscriber } from '../db/rows'
 import { type TokenPurpose, verifyToken } from '../lib/links'
@@ -157,4 +158,32 @@ export async function startCourseFromLink(
     )
   deps.sendSoon(outcome.lessonIds)
   return outcome.result
+}
+
+/**
+ * "Send me the next lesson now" from a signed link in lesson `after` of `course` (the POST behind the
+ * page's button): see askNextLesson. Invalid links change nothing.
+ */
+export async function nextLessonFromLink(
+  deps: SubscriberDeps,
+  token: string | undefined,
+  course: string,
+  after: string | undefined,
+): Promise<NextNowResult | { outcome: 'invalid' }> {
+  const now = deps.clock.now()
+  const check = verifyToken(deps.secret, `next:${course}`, token, now)
+  if (!check.ok || !after) return { outcome: 'invalid' }
+  const result = await deps.db.transaction(async (tx) => {
+    const enrolment = await findEnrolment(tx, check.subscriberId, course, true)
+    if (!enrolment) return { outcome: 'invalid' } as const
+    return askNextLesson(tx, enrolment, deps.courses(), after, now)
+  })
+  if (result.outcome === 'queued') {
+    deps.logger.info(
+      { subscriberId: check.subscriberId, course, lesson: result.lesson },
+      'next lesson asked for now',
+    )
+    deps.sendSoon(result.ids)
+  }
+  return result
 }

@@ -1,4 +1,6 @@
+import { signupsClosed } from '../course/plan'
 import { addEnrolments, findEnrolment } from '../course/progress'
+import { localDate } from '../lib/local-time'
 import { maskEmail } from '../lib/logger'
 import { canonicalZone } from '../lib/timezones'
 import { askFor, queueFirstAsk } from './asks'
@@ -91,6 +93,9 @@ export async function subscribe(
   const now = deps.clock.now()
   const name = checkedName.name
   const timezone = cleanTimezone(input.timezone)
+  const pacing = deps.courses()(course)?.pacing
+  if (pacing && signupsClosed(pacing, localDate(now, timezone)))
+    return { ok: false, errors: { course: `Signups for this course closed on ${pacing.closes}.` } }
   const enrol = { course, status: 'pending' as const, source: context.source }
   // A new address: the person, their enrolment and the confirmation, together or not at all.
   const created = await deps.db.transaction(async (tx) => {

@@ -3,11 +3,13 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { DatabaseUnavailableError } from '../db/db'
-import { ASSET_PATHS, SIGNUP_JS, SITE_CSS } from './assets'
+import { ASSET_PATHS, DEV_JS, SIGNUP_JS, SITE_CSS } from './assets'
 import type { WebDeps } from './deps'
 import { messagePage } from './layout'
 import { confirmRoutes } from './routes/confirm'
+import { devEmailRoutes } from './routes/dev-emails'
 import { devInboxRoutes } from './routes/dev-inbox'
+import { nextLessonRoutes } from './routes/next-lesson'
 import { preferencesRoutes } from './routes/preferences'
 import { signupRoutes } from './routes/signup'
 import { unsubscribeRoutes } from './routes/unsubscribe'
@@ -56,6 +58,10 @@ export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) =
     c.header('Cache-Control', 'public, max-age=31536000, immutable')
     return c.body(SIGNUP_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
   })
+  app.get(ASSET_PATHS.devJs, (c) => {
+    c.header('Cache-Control', 'public, max-age=31536000, immutable')
+    return c.body(DEV_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
+  })
   app.get('/healthz', async (c) => {
     try {
       await deps.db.query('select 1')
@@ -68,9 +74,11 @@ export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) =
 
   signupRoutes(app, deps)
   confirmRoutes(app, deps)
+  nextLessonRoutes(app, deps)
   unsubscribeRoutes(app, deps)
   preferencesRoutes(app, deps)
   devInboxRoutes(app, deps)
+  devEmailRoutes(app, deps)
   for (const add of extra) add(app, deps)
 
   app.notFound((c) => c.html(messagePage(site, 'Page not found', 'There is nothing at this address.'), 404))

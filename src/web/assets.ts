@@ -43,11 +43,29 @@ table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
 th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--border); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .wide { max-width: 64rem; }
+ul.inbox { list-style: none; padding: 0; }
+ul.inbox li { padding: 0.6rem 0; border-bottom: 1px solid var(--border); }
+ul.inbox .meta { display: block; color: var(--muted); font-size: 0.9rem; overflow-wrap: anywhere; }
+.tag { display: inline-block; font-size: 0.8rem; font-weight: 700; padding: 0 0.4rem; margin-right: 0.4rem;
+  border: 1px solid var(--border); border-radius: 4px; }
+.frames { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+.frames figure { margin: 0; flex: none; max-width: 100%; }
+iframe.w600, figure.w600 { width: 600px; max-width: 100%; }
+iframe.w375, figure.w375 { width: 375px; max-width: 100%; }
+.darkened iframe { filter: invert(1) hue-rotate(180deg); }
 .scroll { overflow-x: auto; }
 iframe.mail { width: 100%; min-height: 70vh; border: 1px solid var(--border); border-radius: 6px; background: #fff; }
 nav.tabs a { margin-right: 1rem; }
 pre.text { white-space: pre-wrap; word-break: break-word; background: var(--card); padding: 1rem;
   border: 1px solid var(--border); border-radius: 6px; }
+.eyebrow { color: var(--muted); font-size: 0.9rem; margin: 0; }
+article { overflow-wrap: break-word; }
+article img { max-width: 100%; height: auto; }
+article blockquote { margin: 1rem 0; padding: 0.25rem 1rem; border-left: 4px solid var(--border); color: var(--muted); }
+.lesson-nav { display: grid; grid-template-columns: 1fr auto 1fr; gap: 1rem; margin: 2rem 0;
+  padding: 1rem 0; border-top: 1px solid var(--border); border-bottom: 1px solid var(--border); }
+.lesson-nav [rel=next] { text-align: right; }
+@media (max-width: 30rem) { .lesson-nav { grid-template-columns: 1fr; } .lesson-nav [rel=next] { text-align: left; } }
 `.trim()
 
 /** Fills the hidden time-zone field from the browser; the form works without it (UTC). */
@@ -61,10 +79,44 @@ export const SIGNUP_JS = `
 })();
 `.trim()
 
+/**
+ * The development pages (local inbox, email previews): reload the inbox when mail arrives (it asks
+ * /dev/inbox/state every two seconds), and make each email frame as tall as its email. No inline
+ * script anywhere: the CSP stays strict.
+ */
+export const DEV_JS = `
+(function () {
+  var inbox = document.querySelector('[data-inbox-state]');
+  if (inbox) {
+    var known = inbox.getAttribute('data-inbox-state');
+    setInterval(function () {
+      fetch('/dev/inbox/state', { cache: 'no-store' })
+        .then(function (response) { return response.text(); })
+        .then(function (now) { if (now !== known) location.reload(); })
+        .catch(function () {});
+    }, 2000);
+  }
+  var frames = document.querySelectorAll('iframe.mail');
+  for (var i = 0; i < frames.length; i++) {
+    (function (frame) {
+      function fit() {
+        try {
+          var root = frame.contentDocument && frame.contentDocument.documentElement;
+          if (root && root.scrollHeight > 0) frame.style.height = root.scrollHeight + 2 + 'px';
+        } catch (e) {}
+      }
+      frame.addEventListener('load', fit);
+      fit();
+    })(frames[i]);
+  }
+})();
+`.trim()
+
 const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 10)
 
 /** Versioned paths, so browsers may cache the files for long. */
 export const ASSET_PATHS = {
   css: `/assets/site.${version(SITE_CSS)}.css`,
   js: `/assets/signup.${version(SIGNUP_JS)}.js`,
+  devJs: `/assets/dev.${version(DEV_JS)}.js`,
 }

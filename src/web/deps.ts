@@ -1,5 +1,6 @@
 import type { Config } from '../config'
 import type { Content } from '../content/catalog'
+import type { ContentProblem } from '../content/types'
 import type { Db } from '../db/db'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
@@ -13,6 +14,8 @@ export interface WebDeps {
   logger: Logger
   /** The current content (kept fresh by the caller). */
   content: () => Content
+  /** The content, re-read first if its files changed, and the problems of the files as they are. */
+  freshContent: () => Promise<{ content: Content; problems: readonly ContentProblem[] }>
   subscribers: SubscriberDeps
   /** The Maildir read by /dev/inbox, or null when mail goes to the provider (or in production). */
   devInboxDir: string | null

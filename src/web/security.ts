@@ -1,6 +1,9 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context, MiddlewareHandler } from 'hono'
+import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
+import { messagePage } from './layout'
 
 /**
  * Pages: scripts and styles only from this site; nothing may frame them. Written as directives for
@@ -107,5 +110,36 @@ export class RateLimiter {
     if (recent.length >= this.limit) return (recent[0] as number) + this.windowMs - now
     recent.push(now)
     return 0
+  }
+}
+
+/**
+ * Refuses form posts from other sites (CSRF), with Hono's csrf middleware. This site sends
+ * `Referrer-Policy: no-referrer`, under which Chromium sends `Origin: null` on every form post, so
+ * the Origin alone cannot tell our pages from others; `Sec-Fetch-Site: same-origin` can, and
+ * Chromium sends it wherever the page is a secure context (https, and http on localhost or
+ * 127.0.0.1; on plain http at any other address it sends neither, and the post is refused with
+ * advice). Only same-origin passes: `same-site` would let a sibling subdomain, which the
+ * SameSite=Strict cookie does not keep out, post here. A real Origin (clients without Sec-Fetch-Site)
+ * passes when it is BASE_URL's or the address the request was sent to.
+ */
+export function sameOriginPosts(
+  site: string,
+  baseUrl: string,
+  onRefusal: (c: Context) => void = () => {},
+): MiddlewareHandler {
+  const ownOrigin = new URL(baseUrl).origin
+  const check = csrf({ origin: (origin, c) => origin === ownOrigin || origin === new URL(c.req.url).origin })
+  return async (c, next) => {
+    try {
+      return await check(c, next)
+    } catch (error) {
+      // Only csrf's own refusal arrives here: Hono turns a later handler's error into its answer.
+      if (!(error instanceof HTTPException) || error.status !== 403) throw error
+      onRefusal(c)
+      const why =
+        'Your browser did not show that this form came from this site. Open the page at its https address (or at localhost) and try again.'
+      return c.html(messagePage(site, 'Not allowed', why), 403)
+    }
   }
 }

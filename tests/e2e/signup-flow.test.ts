@@ -34,7 +34,7 @@ describe('signup to unsubscribe, as a reader does it', () => {
     const id = path.basename(message!.file)
     const page = await (await h.services.web.request(`/dev/inbox/${id}`)).text()
     expect(page).toContain(
-      `<iframe class="mail" title="The email as HTML" sandbox="allow-popups allow-popups-to-escape-sandbox" src="/dev/inbox/${id}/html">`,
+      `<iframe class="mail w600" title="The email as HTML" sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox" src="/dev/inbox/${id}/html">`,
     )
     const frame = await h.services.web.request(`/dev/inbox/${id}/html`)
     expect(frame.headers.get('content-security-policy')).toContain("frame-ancestors 'self'")
@@ -62,7 +62,7 @@ describe('signup to unsubscribe, as a reader does it', () => {
       /** Opens the reader's newest inbox message whose subject contains `subject`; returns its frame. */
       async function openMessage(subject: string) {
         await page.goto(`${server.url}/dev/inbox`)
-        const row = page.getByRole('row').filter({ hasText: READER }).filter({ hasText: subject })
+        const row = page.getByRole('listitem').filter({ hasText: READER }).filter({ hasText: subject })
         await row.first().getByRole('link').click()
         await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain(subject)
         return page.frameLocator('iframe.mail')

@@ -26,14 +26,48 @@ describe('the public archive and feed', () => {
       expect(page).toContain(`href="/courses/short/lessons/${slug}"`)
   })
 
-  it('shows each email’s web version without personal data, and hides issues dated in the future', async () => {
+  it('shows each lesson as a page of the site: its course, navigation, disclaimer, a signup form, share meta; nothing personal', async () => {
     const lesson = await get('/courses/short/lessons/second')
     const html = await lesson.text()
     expect(lesson.status).toBe(200)
-    expect(html).toContain('Hi there,')
-    expect(html).not.toContain('token=')
-    expect(lesson.headers.get('content-security-policy')).toContain("default-src 'none'")
-    expect((await get('/newsletters/autumn')).status).toBe(200)
+    // Nothing of the email: no greeting, no unsubscribe or preference links, no "view in browser", no placeholder.
+    expect(html).not.toMatch(/Hi there|href="[^"]*(unsubscribe|preferences)|View in browser|%%|token=/i)
+    expect(html).toContain(
+      '<p class="eyebrow"><a href="/courses/short">The short course</a> · Lesson 2 of 4</p>',
+    )
+    expect(html).toContain('<h1>The second lesson</h1>')
+    expect(html).toContain('This is the body of <strong>The second lesson</strong>.')
+    expect(html).toContain('education, not medical advice')
+    expect(html).toContain('<a rel="prev" href="/courses/short/lessons/start">← Start here</a>')
+    expect(html).toContain('<a rel="next" href="/courses/short/lessons/third">The third lesson →</a>')
+    expect(html).toContain('<a href="/archive#short">All lessons</a>')
+    expect(html).toContain('<input type="hidden" name="course" value="short">')
+    expect(html).toContain(
+      '<link rel="canonical" href="https://course.example.org/courses/short/lessons/second">',
+    )
+    expect(html).toContain(
+      '<meta name="description" content="What The second lesson is about, in one line.">',
+    )
+    expect(html).toContain('<meta property="og:title" content="The second lesson">')
+    expect(html).toContain('<meta property="og:type" content="article">')
+    expect(html).toMatch(/<meta name="viewport" content="width=device-width, initial-scale=1">/)
+    // The first lesson has no previous one; the last none after it.
+    expect(await (await get('/courses/short/lessons/start')).text()).not.toContain('rel="prev"')
+    expect(await (await get('/courses/short/lessons/fourth')).text()).not.toContain('rel="next"')
+    // Opened from the email itself: the reader needs no signup form.
+    const fromEmail = await (await get('/courses/short/lessons/second?from=email')).text()
+    expect(fromEmail).not.toContain('name="course"')
+    expect(fromEmail).toContain(
+      '<link rel="canonical" href="https://course.example.org/courses/short/lessons/second">',
+    )
+
+    const issue = await get('/newsletters/autumn')
+    expect(issue.status).toBe(200)
+    const issueHtml = await issue.text()
+    expect(issueHtml).toContain('<h1>Autumn issue</h1>')
+    expect(issueHtml).toContain('<a href="https://example.org/autumn">link</a>')
+    expect(issueHtml).toContain('<link rel="canonical" href="https://course.example.org/newsletters/autumn">')
+    expect(issueHtml).not.toMatch(/Hi there|href="[^"]*(unsubscribe|preferences)|%%|token=/i)
     expect((await get('/newsletters/future')).status).toBe(404)
     expect((await get('/courses/short/lessons/nope')).status).toBe(404)
     expect((await get('/courses/nope/lessons/second')).status).toBe(404)
@@ -59,6 +93,11 @@ describe('the public archive and feed', () => {
       const href = entry.link['@_href'] as string
       expect(href).toBe('https://course.example.org/newsletters/autumn')
       expect((await get(new URL(href).pathname)).status).toBe(200)
+      // The whole issue, as HTML, not only its summary.
+      expect(entry.content['@_type']).toBe('html')
+      expect(entry.content['#text']).toBe(
+        '<p>A newsletter body with a <a href="https://example.org/autumn">link</a>.</p>',
+      )
     }
     expect(feed.updated).toBe('2026-11-01T00:00:00Z')
   })
@@ -67,7 +106,7 @@ describe('the public archive and feed', () => {
     await subscribeAndConfirm(h, 'viewer@example.org')
     const lesson = (await h.outbox()).at(-1)!
     const view = lesson.link('/lessons/')!
-    expect(view).toBe('https://course.example.org/courses/short/lessons/start')
+    expect(view).toBe('https://course.example.org/courses/short/lessons/start?from=email')
     expect((await get(new URL(view).pathname)).status).toBe(200)
   })
 })
@@ -135,7 +174,7 @@ describe('the archive and feeds with two courses', () => {
 
   it('groups the lessons by course, in listing order', async () => {
     const page = await (await get('/archive')).text()
-    const headings = [...page.matchAll(/<h2>([^<]+)<\/h2>/g)].map((m) => m[1])
+    const headings = [...page.matchAll(/<h2[^>]*>([^<]+)<\/h2>/g)].map((m) => m[1])
     expect(headings).toEqual(['The short course', 'The follow-up course', 'Newsletter issues'])
     const followUp = page.slice(page.indexOf('The follow-up course'), page.indexOf('Newsletter issues'))
     expect([...followUp.matchAll(/href="\/courses\/follow-up\/lessons\/([^"]+)"/g)].map((m) => m[1])).toEqual(
@@ -158,6 +197,12 @@ describe('the archive and feeds with two courses', () => {
       '/courses/follow-up/lessons/last-word',
     ])
     for (const path of paths) expect((await get(path)).status).toBe(200)
+    // Each entry carries the lesson's whole text, not only its summary.
+    const contents = (feed.entry as { content: { '#text': string; '@_type': string } }[]).map(
+      (e) => e.content,
+    )
+    expect(contents[0]!['@_type']).toBe('html')
+    expect(contents[0]!['#text']).toContain('This is the body of <strong>Hello again</strong>')
     expect((await get('/courses/nope/feed.xml')).status).toBe(404)
   })
 })

@@ -20,9 +20,15 @@ describe('the local inbox', () => {
     expect(match).not.toBeNull()
     const id = match![1]!
     const page = await (await h.services.web.request(`/dev/inbox/${id}`)).text()
+    // Scripts never run in the frame (no allow-scripts, and the frame's CSP); same-origin lets the
+    // page size the frame to the email.
     expect(page).toMatch(
-      /<iframe class="mail"[^>]* sandbox="allow-popups allow-popups-to-escape-sandbox" src="\/dev\/inbox\/[^"]+\/html">/,
+      /<iframe class="mail w600"[^>]* sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox" src="\/dev\/inbox\/[^"]+\/html">/,
     )
+    expect(page).toContain('<span class="tag">confirmation</span>avoiding-smp-regrets · to inbox@example.org')
+    const phone = await (await h.services.web.request(`/dev/inbox/${id}?width=phone`)).text()
+    expect(phone).toContain('<iframe class="mail w375"')
+    expect(phone).toContain('<strong>phone (375 px)</strong>')
     const html = await h.services.web.request(`/dev/inbox/${id}/html`)
     expect(html.headers.get('content-security-policy')).toContain("default-src 'none'")
     const body = await html.text()
@@ -48,6 +54,39 @@ describe('the local inbox', () => {
     expect(subjects).toHaveLength(2)
     expect(subjects[0]).not.toContain('Confirm')
     expect(subjects[1]).toContain('Confirm')
+  })
+
+  it('shows each message’s kind and course in the list, says when mail arrived, and can be emptied', async () => {
+    h = await createHarness({ engine: 'pglite' })
+    const state = async () => (await h.services.web.request('/dev/inbox/state')).text()
+    const empty = await state()
+    await subscribeAndConfirm(h, 'kinds@example.org', { name: 'Kit' })
+    const list = await (await h.services.web.request('/dev/inbox')).text()
+    expect(list).toContain(
+      '<span class="tag">lesson</span>avoiding-smp-regrets/welcome · to kinds@example.org',
+    )
+    expect(list).toContain('<span class="tag">confirmation</span>avoiding-smp-regrets · to kinds@example.org')
+    // The page's script reloads it when the state it was drawn from changes.
+    const drawn = /data-inbox-state="([^"]+)"/.exec(list)![1]!
+    expect(drawn).toBe(await state())
+    expect(drawn).not.toBe(empty)
+    expect(list).toMatch(/<script src="\/assets\/dev\.[0-9a-f]{10}\.js" defer><\/script>/)
+
+    // Emptying is a form post from the page itself; another site cannot do it.
+    const forged = await h.services.web.request('/dev/inbox/empty', {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(forged.status).toBe(403)
+    expect(readdirSync(path.join(h.config.outboxDir, 'new'))).toHaveLength(2)
+    const emptied = await h.services.web.request('/dev/inbox/empty', {
+      method: 'POST',
+      headers: { origin: 'https://course.example.org', 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(emptied.status).toBe(303)
+    expect(readdirSync(path.join(h.config.outboxDir, 'new'))).toHaveLength(0)
+    expect(await state()).toBe(empty)
+    expect(await (await h.services.web.request('/dev/inbox')).text()).toContain('No messages yet.')
   })
 
   it('does not exist in production, nor when mail goes to the provider', async () => {

@@ -101,7 +101,7 @@ describe.each(ENGINES)('newsletter issues (%s)', (engine) => {
     const email = fake.sent.find((e) => e.to[0] === 'yes1@example.org')!
     expect(email.subject).toBe('News for autumn')
     expect(email.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click')
-    expect(email.html).toContain('href="https://course.example.org/newsletters/autumn"')
+    expect(email.html).toContain('href="https://course.example.org/newsletters/autumn?from=email"')
 
     const again = await runCourseOn(h, ['newsletter', 'send', 'autumn', '--yes'])
     expect(again.code).toBe(3)

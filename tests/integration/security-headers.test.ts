@@ -1,5 +1,7 @@
+import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHarness, type Harness } from '../helpers/harness'
+import { postForm } from '../helpers/web'
 
 // Headers are the same on both engines: PGlite only.
 
@@ -67,10 +69,18 @@ describe('security headers', () => {
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
     })
+    // A lesson's page is a page of the site, under the same strict policy.
     const lesson = await h.services.web.request(
       `/courses/avoiding-smp-regrets/lessons/${h.services.webDeps.content().courses[0]!.lessons[0]!.slug}`,
     )
-    expect(lesson.headers.get('content-security-policy')).toContain("style-src 'unsafe-inline'")
-    expect(lesson.headers.get('strict-transport-security')).toBeNull()
+    expect(securityOf(lesson)['content-security-policy']).toBe(PAGE_CSP)
+    // An email shown in the local inbox keeps its inline styles, under a policy of its own.
+    await postForm(h, '/subscribe', { email: 'csp@example.org' })
+    await h.services.sender.whenIdle()
+    const [message] = await h.outbox()
+    const frame = await h.services.web.request(`/dev/inbox/${path.basename(message!.file)}/html`)
+    expect(frame.status).toBe(200)
+    expect(frame.headers.get('content-security-policy')).toContain("style-src 'unsafe-inline'")
+    expect(frame.headers.get('strict-transport-security')).toBeNull()
   })
 })

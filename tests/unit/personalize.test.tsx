@@ -33,6 +33,7 @@ const values = (firstName: string): PersonalValues => ({
   confirmUrl: '',
   startUrl: '',
   offerUrl: '',
+  nextUrl: '',
 })
 
 describe('personalize', () => {

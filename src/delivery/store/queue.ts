@@ -113,6 +113,15 @@ export async function hasWaitingAsk(q: Queryable, subscriberId: number, course: 
   return rows.length > 0
 }
 
+/** Moves a waiting (never attempted) email to a new due time; false if it is no longer waiting. */
+export async function moveWaitingDue(q: Queryable, id: number, dueAt: Date, now: Date): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `update deliveries set due_at = $2, updated_at = $3 where id = $1 and status = 'queued' and batch_id is null`,
+    [id, dueAt, now],
+  )
+  return rowCount > 0
+}
+
 /** Where a waiting lesson or issue of someone's is planned: its row id and due time. */
 export interface WaitingEmail {
   id: number

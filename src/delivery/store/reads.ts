@@ -164,14 +164,15 @@ export async function lessonsOf(
   subscriberId: number,
   course: string,
   round: number,
-): Promise<{ item: string; status: DeliveryStatus; due_at: Date; sent_at: Date | null }[]> {
+): Promise<{ id: number; item: string; status: DeliveryStatus; due_at: Date; sent_at: Date | null }[]> {
   const { rows } = await q.query<{
+    id: number
     item: string
     status: DeliveryStatus
     due_at: Date
     sent_at: Date | null
   }>(
-    `select item, status, due_at, sent_at from deliveries
+    `select id, item, status, due_at, sent_at from deliveries
      where subscriber_id = $1 and kind = 'lesson' and course = $2 and round = $3 order by id`,
     [subscriberId, course, round],
   )

@@ -1,14 +1,12 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { csrf } from 'hono/csrf'
-import { HTTPException } from 'hono/http-exception'
 import { tableToCsv } from '../../stats/csv'
 import { DEFAULT_DAYS, MAX_DAYS, readStats } from '../../stats/report'
 import { isStatsTable, STATS_TABLES, statsTable } from '../../stats/tables'
 import type { WebDeps } from '../deps'
 import { html } from '../html'
 import { messagePage, page } from '../layout'
-import { clientIp } from '../security'
+import { clientIp, sameOriginPosts } from '../security'
 import { adminTokenChecker, bearerToken } from './auth'
 import { dashboardBody } from './dashboard'
 import {
@@ -45,33 +43,6 @@ const privateAnswer = (c: Context) => {
 const wantsPage = (c: Context) => (c.req.header('accept') ?? '').includes('text/html')
 
 const retryAfter = (c: Context, ms: number) => c.header('Retry-After', String(Math.ceil(ms / 1000)))
-
-/**
- * Refuses form posts from other sites (CSRF), with Hono's csrf middleware. This site sends
- * `Referrer-Policy: no-referrer`, under which Chromium sends `Origin: null` on every form post, so
- * the Origin alone cannot tell our pages from others; `Sec-Fetch-Site: same-origin` can, and
- * Chromium sends it wherever the page is a secure context (https, and http on localhost or
- * 127.0.0.1; on plain http at any other address it sends neither, and the post is refused with
- * advice). Only same-origin passes: `same-site` would let a sibling subdomain, which the
- * SameSite=Strict cookie does not keep out, post here. A real Origin (clients without Sec-Fetch-Site)
- * passes when it is BASE_URL's or the address the request was sent to.
- */
-function sameOriginPosts(site: string, baseUrl: string): MiddlewareHandler {
-  const ownOrigin = new URL(baseUrl).origin
-  const check = csrf({ origin: (origin, c) => origin === ownOrigin || origin === new URL(c.req.url).origin })
-  return async (c, next) => {
-    try {
-      return await check(c, next)
-    } catch (error) {
-      // Only csrf's own refusal arrives here: Hono turns a later handler's error into its answer.
-      if (!(error instanceof HTTPException) || error.status !== 403) throw error
-      privateAnswer(c)
-      const why =
-        'Your browser did not show that this form came from this site. Open the dashboard at its https address (or at localhost) and try again.'
-      return c.html(messagePage(site, 'Not allowed', why), 403)
-    }
-  }
-}
 
 /**
  * /admin: the dashboard, `/admin/stats.csv?table=…` and `/admin/stats.json`, behind ADMIN_TOKEN sent
@@ -131,7 +102,7 @@ export function adminRoutes(app: Hono, deps: WebDeps): void {
     return denied(c)
   }
 
-  const sameOrigin = sameOriginPosts(site, deps.config.baseUrl)
+  const sameOrigin = sameOriginPosts(site, deps.config.baseUrl, privateAnswer)
   app.use('/admin/login', sameOrigin)
   app.use('/admin/logout', sameOrigin)
   app.use('/admin/*', requireAdmin) // matches /admin itself too

@@ -1,4 +1,5 @@
 import type { Course } from '../../content/types'
+import { dayZero } from '../../course/plan'
 import { urls } from '../../lib/links'
 import { CONSENT_TEXT } from '../../subscribers/consent'
 import type { SignupErrors } from '../../subscribers/signup'
@@ -62,6 +63,27 @@ function formatDay(date: string): string {
   }).format(new Date(`${date}T00:00:00Z`))
 }
 
+/**
+ * When a course starts for someone signing up `today` (UTC date), in words: a cohort's group date
+ * (the next group's once signups closed), "closed" when it takes nobody, or undefined (at once).
+ */
+export function startWords(course: Course, today: string): { text: string; closed: boolean } | undefined {
+  const { pacing } = course
+  if (pacing.mode !== 'cohort') return undefined
+  const start = dayZero(pacing, today, today)
+  if (!start) return { text: `Signups for this course closed on ${formatDay(pacing.closes!)}.`, closed: true }
+  const next = pacing.closes && today > pacing.closes
+  if (start > today)
+    return {
+      text: `${next ? `Signups for the current group closed on ${formatDay(pacing.closes!)}. ` : ''}The ${next ? 'next ' : ''}group starts on ${formatDay(start)}: everyone in it gets each lesson on the same day.`,
+      closed: false,
+    }
+  return {
+    text: `The group started on ${formatDay(start)}. Join now: the first lesson arrives straight away, then one a day until you have caught up.`,
+    closed: false,
+  }
+}
+
 /** A course's signup page: what it is, who wrote it, its lessons, and the form. */
 export function coursePage(
   siteName: string,
@@ -69,15 +91,18 @@ export function coursePage(
   /** The course's own page text (course.md's body), already HTML. */
   extra: SafeHtml,
   state: SignupFormState = {},
+  today = new Date().toISOString().slice(0, 10),
 ): string {
+  const start = startWords(course, today)
   return page({
     title: state.errors ? 'Please check the form' : course.title,
     siteName,
-    script: true,
+    script: 'signup',
     body: html`<h1>${course.title}</h1>
 <p>${course.description}</p>
 ${byline(course)}
-${signupForm(course, state)}
+${start ? html`<p class="notice">${start.text}</p>` : ''}
+${start?.closed ? '' : signupForm(course, state)}
 <p class="muted">Privacy: your address is used only to send this course and the occasional newsletter. It is never
 sold or shared. Every email has a one-click unsubscribe link.</p>
 ${extra}

@@ -1,15 +1,14 @@
 import type { Context, Hono } from 'hono'
 import type { Content } from '../../content/catalog'
 import { formatDateLabel } from '../../content/compile'
-import type { CompiledEmail } from '../../content/personalize'
 import { escapeHtml } from '../../content/personalize'
 import type { Course, Newsletter } from '../../content/types'
-import { renderWebVersion } from '../../content/web-version'
 import { urls } from '../../lib/links'
 import type { WebDeps } from '../deps'
 import { html } from '../html'
 import { messagePage, page } from '../layout'
-import { EMAIL_CSP } from '../security'
+import { markdownHtml } from '../markdown'
+import { issuePage, lessonPage, type ReadingContext } from '../pages/reading'
 
 /** Issues whose date has come (UTC), newest first. Future-dated issues are not public yet. */
 export function publishedNewsletters(content: Content, now: Date): Newsletter[] {
@@ -33,6 +32,7 @@ export function atomFeed(content: Content, baseUrl: string, siteName: string, no
     <updated>${issue.date}T00:00:00Z</updated>
     <published>${issue.date}T00:00:00Z</published>
     <summary>${x(issue.preview)}</summary>
+    <content type="html">${x(markdownHtml(issue.markdown).toString())}</content>
   </entry>`
   })
   return `<?xml version="1.0" encoding="utf-8"?>
@@ -59,6 +59,7 @@ export function courseFeed(course: Course, baseUrl: string, updated: Date): stri
     <link rel="alternate" type="text/html" href="${x(link)}"/>
     <updated>${updated.toISOString()}</updated>
     <summary>${x(lesson.preview)}</summary>
+    <content type="html">${x(markdownHtml(lesson.markdown).toString())}</content>
   </entry>`
   })
   return `<?xml version="1.0" encoding="utf-8"?>
@@ -95,7 +96,7 @@ export function archiveRoutes(app: Hono, deps: WebDeps): void {
         siteName: site,
         body: html`<h1>Archive</h1>
 ${content.courses.map(
-  (course) => html`<h2>${course.title}</h2>
+  (course) => html`<h2 id="${course.slug}">${course.title}</h2>
 <ol class="lessons">${course.lessons.map((lesson) => html`<li><a href="/courses/${course.slug}/lessons/${lesson.slug}">${lesson.title}</a></li>`)}</ol>
 <p class="muted"><a href="/courses/${course.slug}">Get “${course.title}” by email</a> · <a href="/courses/${course.slug}/feed.xml">its feed</a></p>`,
 )}
@@ -106,15 +107,17 @@ ${issues.length === 0 ? html`<p>No issues yet.</p>` : html`<ul>${issues.map((iss
     )
   })
 
-  const showEmail = (c: Context, compiled: CompiledEmail | undefined) => {
-    if (!compiled) return notFound(c)
-    c.header('Content-Security-Policy', EMAIL_CSP)
-    return c.html(renderWebVersion(base, compiled).html)
-  }
+  const reading = (c: Context): ReadingContext => ({
+    siteName: site,
+    baseUrl: base,
+    fromEmail: c.req.query('from') === 'email',
+  })
   app.get('/courses/:course/lessons/:slug', (c) => {
     const content = deps.content()
-    const { course, slug } = c.req.param()
-    return showEmail(c, content.lesson(course, slug) ? content.compiled('lesson', course, slug) : undefined)
+    const course = content.course(c.req.param('course'))
+    const lesson = course?.lessons.find((one) => one.slug === c.req.param('slug'))
+    if (!course || !lesson) return notFound(c)
+    return c.html(lessonPage(reading(c), course, lesson))
   })
   app.get('/lessons/:slug', (c) => {
     const slug = c.req.param('slug')
@@ -126,8 +129,10 @@ ${issues.length === 0 ? html`<p>No issues yet.</p>` : html`<ul>${issues.map((iss
   })
   app.get('/newsletters/:slug', (c) => {
     const slug = c.req.param('slug')
-    const issue = publishedNewsletters(deps.content(), deps.clock.now()).find((one) => one.slug === slug)
-    return showEmail(c, issue ? deps.content().compiled('newsletter', null, slug) : undefined)
+    const published = publishedNewsletters(deps.content(), deps.clock.now())
+    const issue = published.find((one) => one.slug === slug)
+    if (!issue) return notFound(c)
+    return c.html(issuePage(reading(c), issue, published))
   })
 
   app.get('/feed.xml', (c) =>

@@ -19,7 +19,16 @@ export function signupRoutes(app: Hono, deps: WebDeps): void {
   const site = deps.config.mail.courseName
   const limiter = new RateLimiter(deps.config.web.subscribeRateLimit, 60_000)
   const showCourse = (c: Context, course: Course, state?: SignupFormState, status: 200 | 400 = 200) =>
-    c.html(coursePage(site, course, markdownHtml(course.markdown), state), status)
+    c.html(
+      coursePage(
+        site,
+        course,
+        markdownHtml(course.markdown),
+        state,
+        deps.clock.now().toISOString().slice(0, 10),
+      ),
+      status,
+    )
 
   app.get('/', (c) => {
     const { courses } = deps.content()
