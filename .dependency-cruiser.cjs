@@ -1,18 +1,19 @@
 /**
  * The import rules of the project (`npm run lint` checks them): no cycles, and imports that point one
  * way. Entry points (main, CLI, web, the composition root) → domain → delivery engine → base (content,
- * mail, db, lib, config). Inside the domain the order is fixed too, so no two domain folders lean on
- * each other: privacy, stats → webhooks → newsletters → subscribers → course. Email templates
+ * mail, the outbox of outgoing events, db, lib, config). Inside the domain the order is fixed too, so no
+ * two domain folders lean on each other: privacy, stats, access → webhooks → newsletters → subscribers →
+ * course → audit. Email templates
  * (`emails/`) import nothing from `src/`: the preview server renders them on their own.
  */
 
 const ENTRY = '^src/(main|cli|runtime|services)\\.ts$|^src/(cli|web)/'
-const DOMAIN = '^src/(privacy|stats|webhooks|newsletters|subscribers|course)/'
+const DOMAIN = '^src/(privacy|stats|access|webhooks|newsletters|subscribers|course|audit)/'
 const ENGINE = '^src/delivery/'
-const BASE = '^src/(content|mail|db|lib|config)/'
+const BASE = '^src/(content|mail|events|db|lib|config)/'
 
 /** Domain folders from top to bottom: each may import only those after it. */
-const DOMAIN_ORDER = ['privacy|stats', 'webhooks', 'newsletters', 'subscribers', 'course']
+const DOMAIN_ORDER = ['privacy|stats|access', 'webhooks', 'newsletters', 'subscribers', 'course', 'audit']
 
 const upward = DOMAIN_ORDER.flatMap((level, index) => {
   const above = DOMAIN_ORDER.slice(0, index)
@@ -40,7 +41,7 @@ module.exports = {
     {
       name: 'base-imports-nothing-above',
       comment:
-        'content, mail, db, lib and config are the base: they know nothing of the engine, the domain or entry points.',
+        'content, mail, events, db, lib and config are the base: they know nothing of the engine, the domain or entry points.',
       severity: 'error',
       from: { path: BASE },
       to: { path: `${ENGINE}|${DOMAIN}|${ENTRY}` },

@@ -20,6 +20,8 @@ export interface Props {
   preferencesUrl: string
   viewInBrowserUrl: string
   postalAddress: string
+  /** The web page's Sources heading (`…#sources`), when the lesson cites sources. */
+  sourcesUrl?: string
   /** The course's disclaimer (default: the footer's). */
   disclaimer?: string
   /** Another course this lesson offers, with the reader's own signed link to start it. */
@@ -73,6 +75,7 @@ export default function LessonEmail(props: Props) {
         preferencesUrl={props.preferencesUrl}
         viewInBrowserUrl={props.viewInBrowserUrl}
         postalAddress={props.postalAddress}
+        {...(props.sourcesUrl ? { sources: { url: props.sourcesUrl, of: 'lesson' } } : {})}
         {...(props.disclaimer ? { disclaimer: props.disclaimer } : {})}
       />
     </Layout>
@@ -94,4 +97,5 @@ LessonEmail.PreviewProps = {
   preferencesUrl: 'http://localhost:3000/preferences?token=preview',
   viewInBrowserUrl: 'http://localhost:3000/lessons/welcome',
   postalAddress: '1 Example Street, Example Town',
+  sourcesUrl: 'http://localhost:3000/courses/avoiding-smp-regrets/lessons/welcome#sources',
 } satisfies Props

@@ -20,6 +20,8 @@ export interface Props {
   preferencesUrl: string
   viewInBrowserUrl: string
   postalAddress: string
+  /** The web page's Sources heading (`…#sources`), when the issue cites sources. */
+  sourcesUrl?: string
 }
 
 /** A one-off newsletter issue. */
@@ -38,6 +40,7 @@ export default function NewsletterEmail(props: Props) {
         preferencesUrl={props.preferencesUrl}
         viewInBrowserUrl={props.viewInBrowserUrl}
         postalAddress={props.postalAddress}
+        {...(props.sourcesUrl ? { sources: { url: props.sourcesUrl, of: 'issue' } } : {})}
       />
     </Layout>
   )

@@ -120,6 +120,7 @@ export async function startServer(roles: { web: boolean; worker: boolean }): Pro
   if (roles.worker) {
     services.scheduler.start()
     void services.scheduler.tickNow()
+    services.events.start()
     logger.info({ cron: config.schedule.tickCron }, 'scheduler running')
   }
 

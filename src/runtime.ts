@@ -105,6 +105,7 @@ export async function openRuntime(
       services,
       async close() {
         await services.scheduler.stop()
+        await services.events.stop()
         await services.webhooks.stop()
         await database.close()
       },

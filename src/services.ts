@@ -1,4 +1,5 @@
 import type { Hono } from 'hono'
+import { pruneIdempotent } from './access/keys'
 import type { Config } from './config'
 import type { ContentStore } from './content/catalog'
 import type { CourseSettings, Courses } from './course/lessons'
@@ -8,6 +9,8 @@ import type { Db } from './db/db'
 import { runTick, Scheduler, type TickTasks } from './delivery/scheduler'
 import { Sender, type SendReport } from './delivery/sender'
 import { initThrottle } from './delivery/throttle'
+import { EventDispatcher } from './events/dispatch'
+import { pruneEvents } from './events/store'
 import type { Clock } from './lib/clock'
 import type { Logger } from './lib/logger'
 import type { Mailer } from './mail/mailer'
@@ -15,12 +18,17 @@ import { newsletterPolicy } from './newsletters/policy'
 import { finishIssues, startDueIssues } from './newsletters/sends'
 import { confirmationPolicy, invitationPolicy } from './subscribers/asks'
 import type { SubscriberDeps } from './subscribers/deps'
-import { adminRoutes } from './web/admin/routes'
+import { adminRoutesWith } from './web/admin/routes'
+import { apiRoutes } from './web/api'
 import { createWebApp } from './web/app'
 import type { WebDeps } from './web/deps'
 import { archiveRoutes } from './web/routes/archive'
 import { webhookRoutes } from './web/routes/webhooks'
 import { WebhookProcessor } from './webhooks/processor'
+
+const DAY_MS = 86_400_000
+const EVENT_RETENTION_MS = 30 * DAY_MS
+const IDEMPOTENCY_RETENTION_MS = DAY_MS
 
 /** Everything the processes run, wired from ports that the caller built (real ones, or fakes in tests). */
 export interface Services {
@@ -33,6 +41,8 @@ export interface Services {
   web: Hono
   webDeps: WebDeps
   webhooks: WebhookProcessor
+  /** Delivers outgoing webhook events from their outbox table (started by workers). */
+  events: EventDispatcher
 }
 
 export interface ServiceInputs {
@@ -106,7 +116,15 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
       // A content change (lessons added, removed, re-dayed) re-points the waiting lessons first.
       replanWhenLessonsChange(db, async () => courseList(await content.refresh()), logger),
     ],
-    after: [(now) => finishIssues(db, now)],
+    after: [
+      (now) => finishIssues(db, now),
+      // Outgoing events are kept a month for replays and the delivery log; idempotent answers a day.
+      async () => {
+        const at = realClock.now().getTime()
+        await pruneEvents(db, new Date(at - EVENT_RETENTION_MS))
+        await pruneIdempotent(db, new Date(at - IDEMPOTENCY_RETENTION_MS))
+      },
+    ],
   }
   const tickDeps = {
     sender,
@@ -128,7 +146,24 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     devInboxDir,
   }
   const webhooks = new WebhookProcessor({ db, clock, logger })
-  const web = createWebApp(webDeps, [archiveRoutes, webhookRoutes(webhooks), adminRoutes])
+  const web = createWebApp(webDeps, [
+    archiveRoutes,
+    webhookRoutes(webhooks),
+    adminRoutesWith({ mailer }),
+    apiRoutes,
+  ])
+  const events = new EventDispatcher({
+    db,
+    clock: realClock,
+    logger,
+    settings: {
+      workerId: config.workerId,
+      leaseMs: 60_000,
+      timeoutMs: 10_000,
+      batchSize: 50,
+      allowInternal: config.outgoingWebhooks.allowInternal,
+    },
+  })
   return {
     mailer,
     subscribers,
@@ -138,5 +173,6 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     web,
     webDeps,
     webhooks,
+    events,
   }
 }

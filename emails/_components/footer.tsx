@@ -11,6 +11,11 @@ export interface FooterProps {
   postalAddress: string
   /** The course is education, not medical advice: said in every course and newsletter email (a course may word it its own way). */
   disclaimer?: string | false
+  /**
+   * The web page's Sources list (`…#sources`) and what it is the sources of ("lesson"), when the email
+   * cites any: one line points there, so the email itself stays short.
+   */
+  sources?: { url: string; of: string }
 }
 
 export const DISCLAIMER =
@@ -32,10 +37,20 @@ export function Footer({
   viewInBrowserUrl,
   postalAddress,
   disclaimer = DISCLAIMER,
+  sources,
 }: FooterProps) {
   return (
     <Section>
       <Hr style={styles.hr} />
+      {sources ? (
+        <Text style={styles.footer}>
+          {`Sources for this ${sources.of} are listed on `}
+          <EmailLink href={sources.url} style={styles.footerLink}>
+            its web page
+          </EmailLink>
+          .
+        </Text>
+      ) : null}
       {disclaimer ? <Text style={styles.footer}>{disclaimer}</Text> : null}
       <Text style={styles.footer}>{reason}</Text>
       <Text style={styles.footer}>

@@ -8,13 +8,14 @@
  * Benchmarks, not tests: a slow figure never fails the run. A benchmark that breaks does (exit 1),
  * after the others have run. PostgreSQL rows say "NOT MEASURED" when the server does not answer.
  *
- * Options: --quick, --runs N (repeats per figure), --only personalize,build,tick,throughput,signup,memory
+ * Options: --quick, --runs N (repeats per figure), --only personalize,build,tick,throughput,signup,memory,admin
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, release, totalmem, type } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { benchAdminPaging } from './admin-paging'
 import { benchBuild } from './build'
 import type { BenchContext } from './context'
 import { benchMemory } from './memory'
@@ -32,6 +33,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   signup: benchSignup,
   memory: benchMemory,
   build: benchBuild,
+  admin: benchAdminPaging,
 }
 
 /** The commit measured, and whether tracked files differ from it (results belong to a version). */

@@ -2,12 +2,14 @@ import { buildCommand, buildUsage } from './build'
 import type { CliContext } from './context'
 import { coursesCommand, coursesUsage } from './courses'
 import { dbCommand, dbUsage } from './db'
+import { keysCommand, keysUsage } from './keys'
 import { newsletterCommand, newsletterUsage } from './newsletter'
 import { runDueCommand, runDueUsage } from './run-due'
 import { simulateCommand, simulateUsage } from './simulate'
 import { statsCommand, statsUsage } from './stats'
 import { statusCommand, statusUsage } from './status'
 import { subscribersCommand, subscribersUsage } from './subscribers'
+import { webhooksCommand, webhooksUsage } from './webhooks'
 
 export interface Command {
   usage: string
@@ -25,4 +27,6 @@ export const COMMANDS: Record<string, Command> = {
   subscribers: { usage: subscribersUsage, run: subscribersCommand },
   stats: { usage: statsUsage, run: statsCommand },
   db: { usage: dbUsage, run: dbCommand },
+  keys: { usage: keysUsage, run: keysCommand },
+  webhooks: { usage: webhooksUsage, run: webhooksCommand },
 }

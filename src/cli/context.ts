@@ -47,3 +47,13 @@ export function createCliContext(io: CliIo, command: string): CliContext {
   }
   return context
 }
+
+/** Runs `work` on an opened runtime that sends nothing, and closes it whatever happens. */
+export async function withRuntime<T>(ctx: CliContext, work: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await ctx.open({ logLevel: 'warn', sends: false })
+  try {
+    return await work(runtime)
+  } finally {
+    await runtime.close()
+  }
+}

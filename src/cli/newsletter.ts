@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util'
+import { cliActor, recordAudit } from '../audit/log'
 import { renderWebVersion } from '../content/web-version'
 import { issueProgress } from '../delivery/store/reads'
 import { systemClock } from '../lib/clock'
+import { maskEmail } from '../lib/logger'
 import { deliverIssue, planIssueSend, sendTestCopy } from '../newsletters/issue'
 import {
   findIssueSend,
@@ -67,6 +69,12 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
         writeLine(ctx.io.err, `test send failed: ${result.code}: ${result.message}`)
         return EXIT.failed
       }
+      const to = maskEmail(checked.email)
+      await recordAudit(
+        db,
+        { actor: cliActor(), action: 'newsletter.test', target: slug, detail: { to } },
+        systemClock.now(),
+      )
       writeLine(
         out,
         `sent one [TEST] copy of "${issue.title}" to ${checked.email} (${result.providerId}); nobody else got anything`,
@@ -123,6 +131,19 @@ export async function newsletterCommand(args: string[], ctx: CliContext): Promis
     }
     const now = systemClock.now()
     if (!resume) await scheduleIssue(db, slug, at ?? now, now)
+    const later = at && at > now
+    await recordAudit(
+      db,
+      later
+        ? {
+            actor: cliActor(),
+            action: 'newsletter.schedule',
+            target: slug,
+            detail: { at: at.toISOString(), again: onlyNew },
+          }
+        : { actor: cliActor(), action: 'newsletter.send', target: slug, detail: { again: onlyNew } },
+      now,
+    )
     if (at && at > now) {
       writeLine(
         out,

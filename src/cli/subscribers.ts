@@ -3,14 +3,16 @@ import { createReadStream, createWriteStream, renameSync, rmSync, statSync } fro
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
+import { cliActor, recordAudit } from '../audit/log'
 import { eraseSubscriber, readSubscriberRecord } from '../privacy/privacy'
 import { countSubscribers, exportSubscribers } from '../subscribers/export'
-import { type ImportReport, importSubscribers } from '../subscribers/import'
+import { importSubscribers } from '../subscribers/import'
 import { formatRowProblem } from '../subscribers/import-rows'
 import { unsubscribe } from '../subscribers/preferences'
 import { findSubscriberByKey } from '../subscribers/store'
 import { checkEmail } from '../subscribers/validate'
 import type { CliContext } from './context'
+import { describeImport, plural } from './import-report'
 import { EXIT, pickCourse, UsageError, writeLine } from './io'
 import { createProgress } from './progress'
 import { confirmOnTerminal } from './prompt'
@@ -48,35 +50,6 @@ export async function subscribersCommand(args: string[], ctx: CliContext): Promi
 function onePositional(positionals: string[], what: string): string {
   if (positionals.length !== 1 || !positionals[0]) throw new UsageError(`give exactly one ${what}`)
   return positionals[0]
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`
-}
-
-function describeImport(file: string, r: ImportReport): string[] {
-  const would = r.dryRun ? 'would ' : ''
-  const created = r.createdConfirmed + r.createdPending
-  const lines = [
-    `${r.dryRun ? 'dry run of' : 'imported'} ${file}${r.dryRun ? ', nothing written' : ''}: ${plural(r.rows, 'row')}; ` +
-      `${would}create ${created} (${r.createdConfirmed} confirmed and enrolled, ${r.createdPending} pending), ` +
-      `${would}update ${r.updated}, ${r.dryRun ? 'would leave' : 'left'} ${r.unchanged} unchanged, ` +
-      `${would}skip ${r.skipped}${r.skipped > 0 ? ' (listed above)' : ''}.`,
-  ]
-  if (r.lessonsQueued + r.confirmationsQueued > 0)
-    lines.push(
-      `${r.dryRun ? 'would queue' : 'queued'} ${plural(r.lessonsQueued, 'first lesson')} and ${plural(r.confirmationsQueued, 'confirmation email')}; ` +
-        'the scheduler (npm start, course worker or course run-due) sends them.',
-    )
-  if (r.createdPending > 0 && r.confirmationsQueued === 0)
-    lines.push(
-      `${plural(r.createdPending, 'new pending person', 'new pending people')} ${r.dryRun ? 'would get' : 'got'} no email (no proof of consent, and no --send-confirmations).`,
-    )
-  if (r.stoppedAt)
-    lines.push(
-      `reading stopped at line ${r.stoppedAt.line}: fix the file and import it again (rows already imported are updated, not duplicated).`,
-    )
-  return lines
 }
 
 async function importCommand(args: string[], ctx: CliContext): Promise<number> {
@@ -188,6 +161,12 @@ async function unsubscribeCommand(args: string[], ctx: CliContext): Promise<numb
       return EXIT.failed
     }
     const after = await unsubscribe(runtime.services.subscribers, subscriber.id, 'cli')
+    const now = runtime.services.subscribers.clock.now()
+    await recordAudit(
+      runtime.database.db,
+      { actor: cliActor(), action: 'subscriber.unsubscribe', subscriberId: subscriber.id },
+      now,
+    )
     writeLine(ctx.io.out, `${email}: ${after?.status ?? subscriber.status}; no more mail will be sent`)
     return EXIT.ok
   } finally {
@@ -210,6 +189,13 @@ async function showCommand(args: string[], ctx: CliContext): Promise<number> {
       )
       return EXIT.failed
     }
+    const now = runtime.services.subscribers.clock.now()
+    const subscriberId = lookup.record.subscriber.id
+    await recordAudit(
+      runtime.database.db,
+      { actor: cliActor(), action: 'subscriber.show', subscriberId },
+      now,
+    )
     writeLine(ctx.io.out, JSON.stringify(lookup.record, null, 2))
     return EXIT.ok
   } finally {
@@ -260,6 +246,17 @@ async function eraseCommand(args: string[], ctx: CliContext): Promise<number> {
       writeLine(ctx.io.err, `no subscriber with the address ${email} any more (erased meanwhile?)`)
       return EXIT.failed
     }
+    const { enrolments: e, deliveries: d, emailEvents: ev } = erased
+    await recordAudit(
+      db,
+      {
+        actor: cliActor(),
+        action: 'subscriber.erase',
+        subscriberId: subscriber.id,
+        detail: { enrolments: e, deliveries: d, emailEvents: ev },
+      },
+      runtime.services.subscribers.clock.now(),
+    )
     writeLine(
       ctx.io.out,
       `erased ${erased.email}: the subscriber record, ${plural(erased.enrolments, 'enrolment')}, ${plural(erased.deliveries, 'delivery', 'deliveries')} and ${plural(erased.emailEvents, 'email event')}. ` +

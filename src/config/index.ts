@@ -47,6 +47,13 @@ export interface Config {
     readonly lessonsPerDay: number
   }
   readonly web: { readonly subscribeRateLimit: number; readonly trustProxy: boolean }
+  /** The HTTP API: requests per minute per key. */
+  readonly api: { readonly rateLimit: number }
+  /**
+   * Outgoing webhooks: internal targets (private, loopback, link-local) are refused in production
+   * unless WEBHOOKS_ALLOW_INTERNAL is set; allowed elsewhere (local receivers while developing).
+   */
+  readonly outgoingWebhooks: { readonly allowInternal: boolean }
   readonly workerId: string
   readonly logLevel: string
 }
@@ -129,6 +136,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       lessonsPerDay: e.LESSONS_PER_DAY,
     }),
     web: Object.freeze({ subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT, trustProxy: e.TRUST_PROXY }),
+    api: Object.freeze({ rateLimit: e.API_RATE_LIMIT }),
+    outgoingWebhooks: Object.freeze({
+      allowInternal: e.WEBHOOKS_ALLOW_INTERNAL ?? e.NODE_ENV !== 'production',
+    }),
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
     logLevel: e.LOG_LEVEL,
   })

@@ -4,13 +4,13 @@ import { z } from 'zod'
 /** Weekday names accepted in SEND_DAYS, in ISO order (1 = Monday). */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
 
-const bool = (fallback: boolean) =>
+const bool = <F extends boolean | undefined>(fallback: F) =>
   z
     .string()
     .trim()
     .toLowerCase()
     .optional()
-    .transform((value, ctx) => {
+    .transform((value, ctx): boolean | F => {
       if (value === undefined || value === '') return fallback
       if (['1', 'true', 'yes', 'on'].includes(value)) return true
       if (['0', 'false', 'no', 'off'].includes(value)) return false
@@ -118,6 +118,8 @@ export const envSchema = z.object({
   NEWSLETTER_SKIP_COURSE_DAY: bool(false),
   LESSONS_PER_DAY: int(1, 1, 10),
   SUBSCRIBE_RATE_LIMIT: int(10, 1, 100000),
+  API_RATE_LIMIT: int(600, 1, 1000000),
+  WEBHOOKS_ALLOW_INTERNAL: bool(undefined),
   TRUST_PROXY: bool(false),
   WORKER_ID: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -4,6 +4,7 @@ import ConfirmEmail, { type Props as ConfirmProps } from '../../emails/confirm'
 import InvitationEmail, { type Props as InvitationProps } from '../../emails/invitation'
 import LessonEmail, { type Props as LessonProps } from '../../emails/lesson'
 import NewsletterEmail, { type Props as NewsletterProps } from '../../emails/newsletter'
+import { urls } from '../lib/links'
 import { type CompiledEmail, type PersonalValues, toTemplate } from './personalize'
 import { PLACEHOLDERS } from './placeholders'
 import type { Course, Lesson, Newsletter, Pacing } from './types'
@@ -92,6 +93,10 @@ export function lessonProps(
     unsubscribeUrl: values.unsubscribeUrl,
     preferencesUrl: values.preferencesUrl,
     viewInBrowserUrl: values.viewInBrowserUrl,
+    // The public page, not the reader's own "view in browser" link: the same for everyone, no token.
+    ...(lesson.sources?.length
+      ? { sourcesUrl: `${urls.lesson(site.baseUrl, lesson.course, lesson.slug)}#sources` }
+      : {}),
     ...(context.disclaimer ? { disclaimer: context.disclaimer } : {}),
     ...(context.offer
       ? {
@@ -127,6 +132,9 @@ export function newsletterProps(
     unsubscribeUrl: values.unsubscribeUrl,
     preferencesUrl: values.preferencesUrl,
     viewInBrowserUrl: values.viewInBrowserUrl,
+    ...(newsletter.sources?.length
+      ? { sourcesUrl: `${urls.newsletter(site.baseUrl, newsletter.slug)}#sources` }
+      : {}),
   }
 }
 

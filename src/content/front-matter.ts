@@ -19,6 +19,60 @@ const slug = z
   .regex(SLUG, 'expected lower-case letters, digits and single dashes, like "aftercare-basics"')
   .optional()
 
+/**
+ * What is wrong with an outside address a reader is sent to, if anything: it must be https (a
+ * reader's mail app and browser open it as it is), a real host name, and carry nothing hidden.
+ */
+export function httpsUrlProblem(value: string): string | undefined {
+  if (/\s/.test(value)) return 'must not contain spaces'
+  if (!/^https:\/\//i.test(value))
+    return /^http:/i.test(value)
+      ? 'must start with https:// (http:// is not accepted)'
+      : 'must be a full address starting with https://, like "https://www.nhs.uk/conditions/hair-loss/"'
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'is not a well-formed address'
+  }
+  if (/^[\d.]+$/.test(url.hostname) || url.hostname.startsWith('['))
+    return 'must name a host, not an IP address'
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(url.hostname)) return `"${url.hostname}" is not a domain name`
+  if (url.username || url.password) return 'must not carry a user name or password'
+  return undefined
+}
+
+const httpsUrl = z
+  .string({ error: (issue) => (issue.input === undefined ? 'required' : 'expected text') })
+  .trim()
+  .min(1, 'must not be empty')
+  .superRefine((value, ctx) => {
+    const problem = httpsUrlProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
+/** The keys of one `sources:` item, for the message about an unknown one. */
+export const SOURCE_KEYS = ['title', 'url'] as const
+
+/**
+ * `sources:`: what a lesson or issue draws on (health services, regulators, papers), listed under
+ * "Sources" on its page and linked from its email. Each item is `- title: "…"` with `url: "https://…"`.
+ */
+const sources = z
+  .array(
+    z.strictObject(
+      { title: singleLine(200), url: httpsUrl },
+      {
+        error: (issue) =>
+          issue.code === 'invalid_type' ? 'expected an item with title: and url: under it' : undefined,
+      },
+    ),
+    { error: 'expected a list: each item a line "- title: …" with "url: …" under it' },
+  )
+  .min(1, 'must list at least one source (or leave the key out)')
+  .max(20, 'must list at most 20 sources')
+  .optional()
+
 /** Front matter of a lesson. Unknown keys are errors: a typo must not pass silently. */
 export const lessonFrontMatter = z.strictObject({
   title: singleLine(150),
@@ -34,6 +88,7 @@ export const lessonFrontMatter = z.strictObject({
     .string({ error: 'expected the slug of another course' })
     .regex(SLUG, 'expected the slug of another course, like "unhappy-with-your-smp"')
     .optional(),
+  sources,
 })
 
 /** A date, quoted ("2026-11-16") or not (YAML then gives a Date): either way YYYY-MM-DD. */
@@ -89,6 +144,7 @@ export const newsletterFrontMatter = z.strictObject({
   preview: singleLine(110),
   date: isoDate,
   slug,
+  sources,
 })
 
 /** The slug a file gets when its front matter has none: the name without its number or date prefix. */

@@ -3,7 +3,8 @@ import path from 'node:path'
 import matter from 'gray-matter'
 import type { Root } from 'mdast'
 import type { z } from 'zod'
-import { lessonFrontMatter, newsletterFrontMatter, slugFromFileName, unknownKeyMessage } from './front-matter'
+import { lessonFrontMatter, newsletterFrontMatter, slugFromFileName } from './front-matter'
+import { type FrontMatterLines, frontMatterLines, frontMatterProblems } from './front-matter-problems'
 import { parseMarkdown } from './markdown'
 import type { ContentProblem, Lesson, Newsletter } from './types'
 import { explainYamlError } from './yaml-errors'
@@ -23,6 +24,8 @@ interface ParsedFile {
   markdown: string
   bodyLine: number
   keyLine: (key: string) => number | undefined
+  /** Where each front-matter value is, for problems by line. */
+  lines: FrontMatterLines
 }
 
 function parseFile(text: string, file: string, problems: ContentProblem[]): ParsedFile | null {
@@ -48,35 +51,11 @@ function parseFile(text: string, file: string, problems: ContentProblem[]): Pars
     })
     return null
   }
-  const frontLines = parsed.matter.split('\n')
-  const keyLine = (key: string) => {
-    const index = frontLines.findIndex((line) => new RegExp(`^\\s*${key}\\s*:`).test(line))
-    return index < 0 ? undefined : index + 1 // +1 for the opening "---", +1 for 1-based, -1 for the split's leading ''
-  }
+  const lines = frontMatterLines(parsed.matter)
   const before = text.length - parsed.content.length
   const bodyLine = text.slice(0, before).split('\n').length
   const data = parsed.data && typeof parsed.data === 'object' ? (parsed.data as Record<string, unknown>) : {}
-  return { data, markdown: parsed.content, bodyLine, keyLine }
-}
-
-function frontMatterProblems(
-  issues: z.core.$ZodIssue[],
-  file: string,
-  parsed: ParsedFile,
-  allowed: readonly string[],
-): ContentProblem[] {
-  return issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        file,
-        field: key,
-        message: unknownKeyMessage(key, allowed),
-        line: parsed.keyLine(key),
-      }))
-    }
-    const field = String(issue.path[0] ?? 'front matter')
-    return [{ file, field, message: issue.message, line: parsed.keyLine(field) }]
-  })
+  return { data, markdown: parsed.content, bodyLine, keyLine: lines.keyLine, lines }
 }
 
 /** The body parsed once: its tree (for the templates) and its problems by file line. */
@@ -157,7 +136,7 @@ export function checkFile<S extends z.ZodObject>(
   const before = problems.length
   const result = schema.safeParse(parsed.data)
   if (!result.success)
-    problems.push(...frontMatterProblems(result.error.issues, file, parsed, Object.keys(schema.shape)))
+    problems.push(...frontMatterProblems(result.error.issues, file, parsed.lines, Object.keys(schema.shape)))
   const body = checkBody(parsed, file, options.allowEmptyBody ?? false)
   problems.push(...body.problems)
   return { name, file, parsed, tree: body.tree, fields: problems.length === before ? result.data : undefined }
@@ -214,7 +193,7 @@ export function loadLessons(
   problems.push(...sequenceProblems(checked.map(placementOf)))
   const lessons = checked.flatMap(({ name, file, parsed, tree, fields }): Lesson[] => {
     if (!fields) return []
-    const { slug = slugFromFileName(name), offer, ...rest } = fields
+    const { slug = slugFromFileName(name), offer, sources, ...rest } = fields
     return [
       {
         kind: 'lesson',
@@ -223,6 +202,7 @@ export function loadLessons(
         ...rest,
         slug,
         ...(offer ? { offer } : {}),
+        ...(sources ? { sources } : {}),
         markdown: parsed.markdown,
         tree,
         bodyLine: parsed.bodyLine,
@@ -266,13 +246,14 @@ export function loadNewsletters(dir: string): { newsletters: Newsletter[]; probl
   problems.push(...sequenceProblems(checked.map((file) => ({ ...placementOf(file), day: undefined }))))
   const newsletters = checked.flatMap(({ name, file, parsed, tree, fields }): Newsletter[] => {
     if (!fields) return []
-    const slug = fields.slug ?? slugFromFileName(name)
+    const { slug = slugFromFileName(name), sources, ...rest } = fields
     return [
       {
         kind: 'newsletter',
         file,
-        ...fields,
+        ...rest,
         slug,
+        ...(sources ? { sources } : {}),
         markdown: parsed.markdown,
         tree,
         bodyLine: parsed.bodyLine,

@@ -1,5 +1,11 @@
 import type { Root } from 'mdast'
 
+/** Something a lesson or issue draws on (front matter `sources:`): an https page of a health service, regulator or paper. */
+export interface Source {
+  title: string
+  url: string
+}
+
 /** A lesson of a course, as loaded and validated from `lessons/<course>/NN-slug.md`. */
 export interface Lesson {
   kind: 'lesson'
@@ -16,6 +22,8 @@ export interface Lesson {
   day: number
   /** Another course this lesson offers to start, if any. */
   offer?: string
+  /** What the lesson draws on: listed under "Sources" on its page, linked from its email. */
+  sources?: readonly Source[]
   markdown: string
   /** The body parsed once, when it was checked; the templates render this tree. */
   tree: Root
@@ -71,6 +79,8 @@ export interface Newsletter {
   preview: string
   /** Publication date, YYYY-MM-DD: issues dated in the future are not public yet. */
   date: string
+  /** What the issue draws on, as for lessons. */
+  sources?: readonly Source[]
   markdown: string
   tree: Root
   bodyLine: number

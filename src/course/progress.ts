@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db'
-import type { SubscriberStatus } from '../db/rows'
-import { type CourseProgress, progressOf } from './plan'
+import { emitEvents } from '../events/store'
+import { type Enrolment, type EnrolmentEventRow, type EnrolmentStatus, enrolmentEvent } from './enrolment'
 
 /**
  * Enrolments: where each reader is in each course (the `enrolments` table; every statement on it is
@@ -8,45 +8,12 @@ import { type CourseProgress, progressOf } from './plan'
  * `completed`; a restart begins another round from day 0.
  */
 
-export type EnrolmentStatus = 'pending' | 'active' | 'paused' | 'left' | 'completed'
-
-/** An enrolment, with what decides whether lessons may go: its status, and its reader's zone and status. */
-export interface Enrolment {
-  id: number
-  subscriber_id: number
-  course: string
-  status: EnrolmentStatus
-  round: number
-  anchor_date: string | null
-  last_day: number | null
-  last_sent_on: string | null
-  paused_at: Date | null
-  completed_at: Date | null
-  left_at: Date | null
-  source: string | null
-  /** The lesson the reader asked for now ("Send me the next lesson now"), in the current round. */
-  asked_next: string | null
-  created_at: Date
-  /** The reader's time zone (from their row): their lessons go at the send hour there. */
-  timezone: string
-  /** The reader's status: lessons go only while it is `confirmed`. */
-  subscriber_status: SubscriberStatus
-}
+export { type Enrolment, type EnrolmentStatus, enrolmentProgress, isActive } from './enrolment'
 
 /** An enrolment is read with its reader's zone and status: the one read of `subscribers` here. */
 const SELECT = `select e.id, e.subscriber_id, e.course, e.status, e.round, e.anchor_date, e.last_day, e.last_sent_on,
     e.paused_at, e.completed_at, e.left_at, e.source, e.asked_next, e.created_at, s.timezone, s.status as subscriber_status
   from enrolments e join subscribers s on s.id = e.subscriber_id`
-
-/** Whether lessons may be planned for this enrolment: a confirmed reader, an active course that started. */
-export function isActive(e: Enrolment): e is Enrolment & { anchor_date: string } {
-  return e.subscriber_status === 'confirmed' && e.status === 'active' && e.anchor_date !== null
-}
-
-/** The progress of an enrolment, or null before it starts. */
-export function enrolmentProgress(e: Enrolment): CourseProgress | null {
-  return progressOf(e)
-}
 
 /**
  * The enrolments of these readers (all their courses, or one course), oldest first. `forUpdate` locks
@@ -131,11 +98,21 @@ export async function startEnrolments(
   now: Date,
 ): Promise<void> {
   if (starts.length === 0) return
-  await q.query(
-    `update enrolments e set status = 'active', anchor_date = v.anchor::date, last_day = null, last_sent_on = null,
-       asked_next = null, round = coalesce(v.round, e.round), completed_at = null, paused_at = null, left_at = null, updated_at = $4
-     from unnest($1::bigint[], $2::text[], $3::int[]) as v(id, anchor, round) where e.id = v.id`,
+  const { rows } = await q.query<EnrolmentEventRow>(
+    `with started as (
+       update enrolments e set status = 'active', anchor_date = v.anchor::date, last_day = null, last_sent_on = null,
+         asked_next = null, round = coalesce(v.round, e.round), completed_at = null, paused_at = null, left_at = null,
+         updated_at = $4
+       from unnest($1::bigint[], $2::text[], $3::int[]) as v(id, anchor, round) where e.id = v.id
+       returning e.id, e.subscriber_id, e.course, e.round, e.anchor_date
+     )
+     select started.*, s.email from started join subscribers s on s.id = started.subscriber_id`,
     [starts.map((s) => s.id), starts.map((s) => s.anchorDate), starts.map((s) => s.round ?? null), now],
+  )
+  await emitEvents(
+    q,
+    rows.map((row) => enrolmentEvent('enrolment.started', row)),
+    now,
   )
 }
 
@@ -150,14 +127,23 @@ export async function setEnrolmentStatus(
   now: Date,
   anchorDate?: string,
 ): Promise<void> {
-  await q.query(
-    `update enrolments set status = $2,
-       paused_at = case when $2 = 'paused' then $3::timestamptz else null end,
-       left_at = case when $2 = 'left' then $3::timestamptz else null end,
-       anchor_date = coalesce($4::date, anchor_date), updated_at = $3
-     where id = $1`,
+  const { rows } = await q.query<EnrolmentEventRow & { was: EnrolmentStatus }>(
+    `with before as (select id, status as was from enrolments where id = $1),
+     changed as (
+       update enrolments set status = $2,
+         paused_at = case when $2 = 'paused' then $3::timestamptz else null end,
+         left_at = case when $2 = 'left' then $3::timestamptz else null end,
+         anchor_date = coalesce($4::date, anchor_date), updated_at = $3
+       where id = $1
+       returning id, subscriber_id, course, round, anchor_date
+     )
+     select changed.*, before.was, s.email from changed join before using (id)
+     join subscribers s on s.id = changed.subscriber_id`,
     [id, status, now, anchorDate ?? null],
   )
+  const row = rows[0]
+  if (row && status === 'left' && row.was !== 'left')
+    await emitEvents(q, [enrolmentEvent('enrolment.left', row)], now)
 }
 
 /** Moves an enrolment's day 0 (back after days away: the rest keeps its spacing). */
@@ -200,14 +186,23 @@ export interface Advance {
  */
 export async function saveAdvances(q: Queryable, advances: readonly Advance[], now: Date): Promise<void> {
   if (advances.length === 0) return
-  await q.query(
-    `update enrolments e set last_day = v.last_day, last_sent_on = v.last_sent_on::date,
-       completed_at = case when v.completed then coalesce(e.completed_at, $5::timestamptz) else null end,
-       status = case when v.completed and e.status = 'active' then 'completed'
-                     when not v.completed and e.status = 'completed' then 'active' else e.status end,
-       updated_at = $5
-     from unnest($1::bigint[], $2::int[], $3::text[], $4::boolean[]) as v(id, last_day, last_sent_on, completed)
-     where e.id = v.id`,
+  const { rows } = await q.query<EnrolmentEventRow>(
+    `with before as (
+       select id, completed_at is null as open from enrolments where id = any($1::bigint[])
+     ),
+     saved as (
+       update enrolments e set last_day = v.last_day, last_sent_on = v.last_sent_on::date,
+         completed_at = case when v.completed then coalesce(e.completed_at, $5::timestamptz) else null end,
+         status = case when v.completed and e.status = 'active' then 'completed'
+                       when not v.completed and e.status = 'completed' then 'active' else e.status end,
+         updated_at = $5
+       from unnest($1::bigint[], $2::int[], $3::text[], $4::boolean[]) as v(id, last_day, last_sent_on, completed)
+       where e.id = v.id
+       returning e.id, e.subscriber_id, e.course, e.round, e.anchor_date, e.completed_at
+     )
+     select saved.id, saved.subscriber_id, saved.course, saved.round, saved.anchor_date, s.email
+     from saved join before using (id) join subscribers s on s.id = saved.subscriber_id
+     where before.open and saved.completed_at is not null`,
     [
       advances.map((a) => a.id),
       advances.map((a) => a.lastDay),
@@ -215,6 +210,12 @@ export async function saveAdvances(q: Queryable, advances: readonly Advance[], n
       advances.map((a) => a.completed),
       now,
     ],
+  )
+  // Those who finished just now.
+  await emitEvents(
+    q,
+    rows.map((row) => enrolmentEvent('enrolment.completed', row)),
+    now,
   )
 }
 

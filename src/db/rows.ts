@@ -18,6 +18,8 @@ export interface Subscriber {
   consent_source: string | null
   consent_ip: string | null
   consent_text_version: string | null
+  /** The consent statement an API caller supplied when it created them without a confirmation email. */
+  consent_statement: string | null
   confirmed_at: Date | null
   confirmation_sent_at: Date | null
   unsubscribed_at: Date | null

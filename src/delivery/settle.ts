@@ -1,5 +1,7 @@
 import type { Db } from '../db/db'
 import type { DeliveryKind } from '../db/rows'
+import { emitEvents } from '../events/store'
+import type { OutgoingEvent } from '../events/types'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import type { OutgoingEmail } from '../mail/mailer'
@@ -18,6 +20,25 @@ import { type Batch, completeBatch, type Member, recordResults, releaseBatch } f
 export type BatchEnd =
   | { end: 'done'; outcomes: readonly Outcome[] }
   | { end: 'later'; at: Date; error: string; countAttempt: boolean }
+
+/** `email.sent`, for other systems that follow what the course sends. */
+function sentEvent(member: Member, providerId: string | null, now: Date): OutgoingEvent {
+  return {
+    type: 'email.sent',
+    subscriberId: member.subscriber_id,
+    data: {
+      email: {
+        delivery_id: member.id,
+        kind: member.kind,
+        course: member.course,
+        item: member.item,
+        provider_id: providerId,
+        sent_at: now.toISOString(),
+      },
+      subscriber: { id: member.subscriber_id, email: member.email },
+    },
+  }
+}
 
 /** The one place a claimed batch is settled. */
 export async function settleBatch(
@@ -46,6 +67,11 @@ export async function settleBatch(
       now,
     )
     await completeBatch(tx, batch.id, now)
+    await emitEvents(
+      tx,
+      outcomes.flatMap((o) => (o.sent ? [sentEvent(o.member, o.providerId, now)] : [])),
+      now,
+    )
     const byKind = new Map<DeliveryKind, Outcome[]>()
     for (const outcome of outcomes) {
       const list = byKind.get(outcome.member.kind) ?? []

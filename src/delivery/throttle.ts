@@ -99,3 +99,15 @@ export async function sendingPausedUntil(
   )
   return rows[0] ? { until: rows[0].paused_until, reason: rows[0].pause_reason } : null
 }
+
+/** The throttle as it stands: the rate in force (it follows a lower provider limit) and the configured one. */
+export async function readThrottle(
+  q: Queryable,
+): Promise<{ ratePerSecond: number; configuredRate: number | null } | null> {
+  const { rows } = await q.query<{ rate_per_second: number; configured_rate: number | null }>(
+    'select rate_per_second, configured_rate from send_control where name = $1',
+    [THROTTLE_NAME],
+  )
+  const row = rows[0]
+  return row ? { ratePerSecond: row.rate_per_second, configuredRate: row.configured_rate } : null
+}

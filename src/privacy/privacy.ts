@@ -2,6 +2,7 @@ import { type Enrolment, readEnrolments } from '../course/progress'
 import type { Db, Queryable } from '../db/db'
 import type { Subscriber } from '../db/rows'
 import { type DeliveryRecord, deliveriesOf, deliveryIdsOf } from '../delivery/store/reads'
+import { deleteEventsOf } from '../events/store'
 import { CONSENT_TEXT, CONSENT_VERSION } from '../subscribers/consent'
 import { findErasedKeys, recordErasure } from '../subscribers/erased'
 import { deleteSubscriber, findSubscriberByKey } from '../subscribers/store'
@@ -72,6 +73,8 @@ export async function eraseSubscriber(db: Db, key: string, now: Date): Promise<E
     const ids = await deliveryIdsOf(tx, subscriber.id)
     const enrolments = (await readEnrolments(tx, [subscriber.id])).length
     const events = await deleteEventsAbout(tx, { subscriberId: subscriber.id, ...ids })
+    // Outgoing webhook events about them too: those not delivered yet never go.
+    await deleteEventsOf(tx, subscriber.id)
     await deleteSubscriber(tx, subscriber.id)
     await recordErasure(tx, subscriber.email_key, 'erased', now)
     return { email: subscriber.email, enrolments, deliveries: ids.deliveryIds.length, emailEvents: events }

@@ -4,8 +4,10 @@ import { addEnrolments } from '../course/progress'
 import type { Queryable } from '../db/db'
 import type { Subscriber } from '../db/rows'
 import { queueEmails } from '../delivery/store/queue'
+import { emitEvents } from '../events/store'
 import { findErasedKeys } from './erased'
 import type { ImportRow, RowProblem } from './import-rows'
+import { createdEvents } from './store'
 
 /** Recorded as the consent wording of imported people: they agreed to some text elsewhere, not to our form. */
 export const IMPORT_CONSENT_VERSION = 'import'
@@ -69,6 +71,7 @@ async function insertMany(
       now,
     ],
   )
+  await emitEvents(q, createdEvents(inserted), now)
   return inserted
 }
 

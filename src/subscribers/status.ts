@@ -2,6 +2,8 @@ import type { Queryable } from '../db/db'
 import type { Subscriber, SubscriberStatus } from '../db/rows'
 import { dropWaiting } from '../delivery/store/queue'
 import { lastSentEmail } from '../delivery/store/reads'
+import { emitEvents } from '../events/store'
+import { subscriberData } from '../events/types'
 import { findSubscriberById, updateSubscriber } from './store'
 
 /**
@@ -49,7 +51,7 @@ async function stopAllMail(
   now: Date,
 ): Promise<Subscriber> {
   await dropWaiting(q, s.id, ['confirmation', 'lesson', 'newsletter'])
-  return updateSubscriber(
+  const updated = await updateSubscriber(
     q,
     s.id,
     {
@@ -59,6 +61,13 @@ async function stopAllMail(
     },
     now,
   )
+  if (change.status === 'unsubscribed')
+    await emitEvents(
+      q,
+      [{ type: 'subscriber.unsubscribed', subscriberId: s.id, data: subscriberData(updated) }],
+      now,
+    )
+  return updated
 }
 
 /**
@@ -139,12 +148,18 @@ export async function resetSoftBounces(q: Queryable, subscriberId: number, now: 
 
 /** They confirmed their address (first time, or back after leaving through a fresh confirmation). */
 export async function confirm(q: Queryable, s: Subscriber, now: Date): Promise<Subscriber> {
-  return updateSubscriber(
+  const confirmed = await updateSubscriber(
     q,
     s.id,
     { status: 'confirmed', confirmed_at: now, unsubscribed_at: null, soft_bounces: 0 },
     now,
   )
+  await emitEvents(
+    q,
+    [{ type: 'subscriber.confirmed', subscriberId: s.id, data: subscriberData(confirmed) }],
+    now,
+  )
+  return confirmed
 }
 
 /** They undo an unsubscribe from their preferences page; bounced and complained people must confirm again. */

@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/db'
 import type { Subscriber, SubscriberStatus } from '../db/rows'
+import { emitEvents } from '../events/store'
+import { type OutgoingEvent, subscriberData } from '../events/types'
 
 /**
  * Every statement on `subscribers` but the course's columns (see course/progress.ts): finding people,
@@ -36,6 +38,7 @@ export interface NewSubscriber {
   consentSource: string
   consentIp: string | null
   consentTextVersion: string | null
+  consentStatement?: string | null
   confirmedAt: Date | null
   newsletterOptIn?: boolean
   /** Set when a confirmation is queued with the new row. */
@@ -50,8 +53,8 @@ export async function insertSubscriber(
 ): Promise<Subscriber | undefined> {
   const { rows } = await q.query<Subscriber>(
     `insert into subscribers (email, email_key, name, timezone, status, newsletter_opt_in, consent_at, consent_source,
-       consent_ip, consent_text_version, confirmed_at, confirmation_sent_at, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+       consent_ip, consent_text_version, confirmed_at, confirmation_sent_at, created_at, updated_at, consent_statement)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
      on conflict (email_key) do nothing
      returning *`,
     [
@@ -68,9 +71,21 @@ export async function insertSubscriber(
       s.confirmedAt,
       s.confirmationSentAt ?? null,
       now,
+      s.consentStatement ?? null,
     ],
   )
+  if (rows[0]) await emitEvents(q, createdEvents(rows), now)
   return rows[0]
+}
+
+/** `subscriber.created` for new rows, and `subscriber.confirmed` for those created confirmed (an import with proof). */
+export function createdEvents(rows: readonly Subscriber[]): OutgoingEvent[] {
+  return rows.flatMap((row): OutgoingEvent[] => [
+    { type: 'subscriber.created', subscriberId: row.id, data: subscriberData(row) },
+    ...(row.status === 'confirmed'
+      ? [{ type: 'subscriber.confirmed' as const, subscriberId: row.id, data: subscriberData(row) }]
+      : []),
+  ])
 }
 
 /** The columns a preference change may set. */
@@ -213,4 +228,41 @@ export async function countUnsubscribedAfter(q: Queryable): Promise<Map<string, 
 /** Deletes a person; their deliveries go with them (the foreign key cascades). */
 export async function deleteSubscriber(q: Queryable, id: number): Promise<void> {
   await q.query('delete from subscribers where id = $1', [id])
+}
+
+/**
+ * A page of subscribers in id order after `after` (keyset: every page is an index range scan, at any
+ * depth), optionally of one status.
+ */
+export async function listSubscribers(
+  q: Queryable,
+  options: { after: number; limit: number; status?: SubscriberStatus },
+): Promise<Subscriber[]> {
+  const { rows } = await q.query<Subscriber>(
+    `select * from subscribers where id > $1 and ($3::text is null or status = $3) order by id limit $2`,
+    [options.after, options.limit, options.status ?? null],
+  )
+  return rows
+}
+
+/**
+ * A page of readers for the admin, newest first: ids below `before` (keyset: a page costs the same at
+ * any depth), of one status, whose address or name contains `text` (case-insensitive; `%` and `_` are
+ * taken literally). The text is matched in one expression, the one migration 009 indexes with trigrams
+ * where PostgreSQL has pg_trgm: a fragment found once is then an index lookup, not a read of the list.
+ */
+export async function searchSubscribers(
+  q: Queryable,
+  options: { limit: number; before?: number; status?: SubscriberStatus; text?: string },
+): Promise<Subscriber[]> {
+  const text = options.text?.trim().toLowerCase()
+  const pattern = text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null
+  const { rows } = await q.query<Subscriber>(
+    `select * from subscribers
+     where ($1::bigint is null or id < $1) and ($2::text is null or status = $2)
+       and ($3::text is null or (email_key || ' ' || lower(coalesce(name, ''))) like $3)
+     order by id desc limit $4`,
+    [options.before ?? null, options.status ?? null, pattern, options.limit],
+  )
+  return rows
 }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
@@ -14,6 +14,15 @@ import { preferencesRoutes } from './routes/preferences'
 import { signupRoutes } from './routes/signup'
 import { unsubscribeRoutes } from './routes/unsubscribe'
 import { securityHeaders } from './security'
+
+const isApiPath = (path: string) => path.startsWith('/api/')
+
+/** A problem document (RFC 9457) for the API's paths that no API route answered. */
+function apiProblem(c: Context, status: 404 | 405 | 413, title: string, detail: string): Response {
+  return c.body(JSON.stringify({ type: 'about:blank', title, status, detail }), status, {
+    'Content-Type': 'application/problem+json',
+  })
+}
 
 /** Request bodies above this are refused (413) before they are read. */
 export const BODY_LIMIT_BYTES = 16 * 1024
@@ -34,6 +43,8 @@ export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) =
       onMethodNotAllowed: (c, methods) => {
         const allow = methods.join(', ')
         c.header('Allow', allow)
+        if (isApiPath(c.req.path))
+          return apiProblem(c, 405, 'Method not allowed', `This address answers ${allow} only.`)
         return c.html(messagePage(site, 'Method not allowed', `This address answers ${allow} only.`), 405)
       },
     }),
@@ -43,10 +54,12 @@ export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) =
     bodyLimit({
       maxSize: BODY_LIMIT_BYTES,
       onError: (c) =>
-        c.html(
-          messagePage(site, 'Too much data', 'That request was larger than this site accepts (16 KB).'),
-          413,
-        ),
+        isApiPath(c.req.path)
+          ? apiProblem(c, 413, 'Too much data', 'The body is larger than this API accepts (16 KB).')
+          : c.html(
+              messagePage(site, 'Too much data', 'That request was larger than this site accepts (16 KB).'),
+              413,
+            ),
     }),
   )
 
@@ -81,7 +94,11 @@ export function createWebApp(deps: WebDeps, extra: ((app: Hono, deps: WebDeps) =
   devEmailRoutes(app, deps)
   for (const add of extra) add(app, deps)
 
-  app.notFound((c) => c.html(messagePage(site, 'Page not found', 'There is nothing at this address.'), 404))
+  app.notFound((c) =>
+    isApiPath(c.req.path)
+      ? apiProblem(c, 404, 'Not found', 'There is no such operation; see /api/v1/docs.')
+      : c.html(messagePage(site, 'Page not found', 'There is nothing at this address.'), 404),
+  )
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
     if (error instanceof DatabaseUnavailableError) {

@@ -111,6 +111,16 @@ export class RateLimiter {
     recent.push(now)
     return 0
   }
+
+  /** What is left of the key's window: requests still allowed, and ms until the oldest one expires. */
+  state(key: string, now: number): { limit: number; remaining: number; resetMs: number } {
+    const recent = (this.#hits.get(key) ?? []).filter((time) => time > now - this.windowMs)
+    return {
+      limit: this.limit,
+      remaining: Math.max(0, this.limit - recent.length),
+      resetMs: recent.length === 0 ? 0 : (recent[0] as number) + this.windowMs - now,
+    }
+  }
 }
 
 /**

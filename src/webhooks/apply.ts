@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db'
 import { countEngagement, markFirstSignal, markNotSent } from '../delivery/store/signals'
+import { emitEvents } from '../events/store'
 import { countSoftBounce, resetSoftBounces, type SignalTime, stopAfterSignal } from '../subscribers/status'
 import type { EmailEvent } from './events'
 import type { EventTarget } from './match'
@@ -66,5 +67,30 @@ export async function applyEvent(
       // Recorded for the record; the provider keeps trying and reports the outcome later.
       break
   }
+  // The provider's bad news goes on to other systems (outgoing webhooks), once per event.
+  if (event.type === 'email.bounced' || event.type === 'email.complained')
+    await emitEvents(
+      q,
+      [
+        {
+          type: event.type,
+          subscriberId: who,
+          data: {
+            email: {
+              delivery_id: d?.id ?? null,
+              kind: d?.kind ?? event.tags.kind ?? null,
+              course: event.tags.course ?? null,
+              item: d?.item ?? null,
+              provider_id: event.emailId,
+              to: event.to,
+            },
+            subscriber: who === null ? null : { id: who, email: event.to[0] ?? null },
+            ...(event.type === 'email.bounced' ? { bounce: event.bounce, detail: event.detail } : {}),
+            suppressed: effect.suppressed === (event.type === 'email.bounced' ? 'bounced' : 'complained'),
+          },
+        },
+      ],
+      now,
+    )
   return effect
 }

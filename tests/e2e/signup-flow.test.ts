@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM_PATH, keepOffline, launchChromium, serveApp, type TestServer } from '../helpers/browser'
 import { createHarness, type Harness } from '../helpers/harness'
+import { MAIN_COURSE } from '../helpers/web'
 
 const READER = 'e2e-reader@example.net'
 
@@ -26,7 +27,7 @@ describe('signup to unsubscribe, as a reader does it', () => {
     const signup = await h.services.web.request('/subscribe', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email: 'frame-check@example.net' }).toString(),
+      body: new URLSearchParams({ email: 'frame-check@example.net', course: MAIN_COURSE }).toString(),
     })
     expect(signup.status).toBe(303)
     await h.services.sender.whenIdle()
@@ -79,8 +80,12 @@ describe('signup to unsubscribe, as a reader does it', () => {
       }
 
       it('subscribes, confirms from the email, gets lesson 1, and unsubscribes from its footer', async () => {
-        // 1. Sign up on the start page.
+        // 1. Sign up on the main course's page, reached from the list of courses on the start page.
         await page.goto(`${server.url}/`)
+        await Promise.all([
+          page.waitForURL(`${server.url}/courses/${MAIN_COURSE}`),
+          page.getByRole('link', { name: 'Start “Avoiding SMP regrets”' }).click(),
+        ])
         await page.getByLabel('Email address').fill(READER)
         await page.getByLabel('First name').fill('Robin')
         await Promise.all([

@@ -100,6 +100,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       services.sender.stop()
       await services.sender.whenIdle()
       await services.webhooks.stop()
+      await services.events.stop()
       await db.close()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -22,9 +22,16 @@ export function postJson(h: Harness, path: string, body: unknown, headers: Recor
   })
 }
 
-/** Subscribes and confirms through the app; returns the subscriber id and the confirmation token. */
+/** The shipped main course: tests on the real lessons/ sign up for it (the folder holds two courses). */
+export const MAIN_COURSE = 'avoiding-smp-regrets'
+
+/**
+ * Subscribes and confirms through the app; returns the subscriber id and the confirmation token.
+ * Without a `course` field it signs up for the first course of the content (as listed).
+ */
 export async function subscribeAndConfirm(h: Harness, email: string, fields: Record<string, string> = {}) {
-  await postForm(h, '/subscribe', { email, ...fields })
+  const course = fields.course ?? h.content.current.courses[0]!.slug
+  await postForm(h, '/subscribe', { email, course, ...fields })
   await h.services.sender.whenIdle()
   const confirmation = (await h.outbox())
     .filter((m) => m.to.toLowerCase() === email.toLowerCase() && m.subject.includes('Confirm'))

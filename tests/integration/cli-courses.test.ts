@@ -167,7 +167,7 @@ describe('the course CLI with several courses', () => {
     expect(all).toContain('<h2>Course funnels</h2>')
     expect(all).toContain('<h3>The short course</h3>')
     expect(all).toContain('<h3>The follow-up course</h3>')
-    expect(all).toContain('aria-labelledby="funnel-follow-up-title funnel-follow-up-desc"')
+    expect(all).toContain('<ol class="funnel" aria-label="The follow-up course: people reaching each step">')
     const one = await (await h.services.web.request('/admin?course=follow-up', { headers: auth })).text()
     expect(one).toContain('<option value="follow-up" selected>The follow-up course</option>')
     expect(one).not.toContain('<h3>The short course</h3>')

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createResendMailer } from '../../src/mail/resend-mailer'
 import { createHarness, type Harness } from '../helpers/harness'
-import { postForm, subscribeAndConfirm } from '../helpers/web'
+import { MAIN_COURSE, postForm, subscribeAndConfirm } from '../helpers/web'
 
 describe('the local inbox', () => {
   let h: Harness
@@ -13,7 +13,7 @@ describe('the local inbox', () => {
 
   it('lists outbox messages newest first and shows each as HTML (sandboxed), text and headers', async () => {
     h = await createHarness({ engine: 'pglite' })
-    await postForm(h, '/subscribe', { email: 'inbox@example.org', name: 'Ina' })
+    await postForm(h, '/subscribe', { email: 'inbox@example.org', name: 'Ina', course: MAIN_COURSE })
     await h.services.sender.whenIdle()
     const list = await (await h.services.web.request('/dev/inbox')).text()
     const match = /href="\/dev\/inbox\/([^"]+)">(Confirm[^<]*)</.exec(list)

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/lib/logger'
 import { createResendMailer } from '../../src/mail/resend-mailer'
 import { type FakeResend, startFakeResend } from '../helpers/fake-resend'
 import { createHarness, type Harness } from '../helpers/harness'
-import { confirmFieldsIn, postForm, subscribeAndConfirm } from '../helpers/web'
+import { confirmFieldsIn, MAIN_COURSE, postForm, subscribeAndConfirm } from '../helpers/web'
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`
 
@@ -36,7 +36,7 @@ describe('logs', () => {
 
   it('record every send, retry, claim, unsubscribe and webhook as JSON with ids, never with tokens or addresses', async () => {
     fake.inject({ fault: { type: 'status', status: 500 }, times: 1 })
-    await postForm(h, '/subscribe', { email: 'logreader@example.org', name: 'Logan' })
+    await postForm(h, '/subscribe', { email: 'logreader@example.org', name: 'Logan', course: MAIN_COURSE })
     await h.services.sender.whenIdle()
     h.clock.advance(60 * 60 * 1000)
     await h.tick() // the confirmation, retried

@@ -7,6 +7,7 @@ import { acquireDataDirLock } from '../../src/db/data-dir-lock'
 import { openDatabase } from '../../src/db/open'
 import { silentLogger } from '../../src/lib/logger'
 import { freePort, runCliProcess, spawnTs, waitForHttp } from '../helpers/process'
+import { MAIN_COURSE } from '../helpers/web'
 
 describe('one embedded database, several processes', () => {
   let dir: string
@@ -48,7 +49,7 @@ describe('one embedded database, several processes', () => {
         const response = await fetch(`${env.BASE_URL}/subscribe`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `email=kill${i}%40example.org`,
+          body: `email=kill${i}%40example.org&course=${MAIN_COURSE}`,
           redirect: 'manual',
         })
         expect(response.status).toBe(303)

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHarness, type Harness } from '../helpers/harness'
-import { postForm } from '../helpers/web'
+import { MAIN_COURSE, postForm } from '../helpers/web'
 
 // Headers are the same on both engines: PGlite only.
 
@@ -46,7 +46,7 @@ describe('security headers', () => {
       await web.request('/subscribe', {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'email=hsts%40example.net',
+        body: new URLSearchParams({ email: 'hsts@example.net', course: MAIN_COURSE }).toString(),
       }),
       await web.request('/healthz', { method: 'DELETE' }),
       await web.request('/no-such-page'),
@@ -75,7 +75,7 @@ describe('security headers', () => {
     )
     expect(securityOf(lesson)['content-security-policy']).toBe(PAGE_CSP)
     // An email shown in the local inbox keeps its inline styles, under a policy of its own.
-    await postForm(h, '/subscribe', { email: 'csp@example.org' })
+    await postForm(h, '/subscribe', { email: 'csp@example.org', course: MAIN_COURSE })
     await h.services.sender.whenIdle()
     const [message] = await h.outbox()
     const frame = await h.services.web.request(`/dev/inbox/${path.basename(message!.file)}/html`)

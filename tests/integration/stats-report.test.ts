@@ -12,6 +12,8 @@ import { createHarness, type Harness } from '../helpers/harness'
 
 const NOW = '2027-01-10T12:00:00Z'
 const COURSE = 'avoiding-smp-regrets'
+/** The second course of the real content: nobody in the seed signed up for it. */
+const OTHER_COURSE = 'unhappy-with-your-smp'
 
 interface Seed {
   email: string
@@ -118,12 +120,18 @@ async function seed(q: Queryable, lessons: string[], issue: string) {
 describe.each(ENGINES)('course statistics (%s)', (engine) => {
   let h: Harness
   let lessons: { slug: string; title: string; day: number }[]
+  let otherLessons: { slug: string; title: string; day: number }[]
   let issue: { slug: string; title: string; date: string }
 
   beforeEach(async () => {
     h = await createHarness({ engine, start: NOW })
     const content = h.services.webDeps.content()
-    lessons = content.courses[0]!.lessons.map(({ slug, title, day }) => ({ slug, title, day }))
+    const lessonsOf = (course: string) =>
+      content.courses
+        .find((c) => c.slug === course)!
+        .lessons.map(({ slug, title, day }) => ({ slug, title, day }))
+    lessons = lessonsOf(COURSE)
+    otherLessons = lessonsOf(OTHER_COURSE)
     issue = content.newsletters[0]!
     await seed(
       h.db,
@@ -165,15 +173,20 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
       { day: '2027-01-10', signups: 1, confirmations: 0 },
     ])
     const [first, second, third] = lessons
-    expect(report.courses).toEqual([{ slug: COURSE, title: 'Avoiding SMP regrets' }])
-    expect(report.lessons[0]).toEqual({
+    // The real content holds two courses, listed in this order; all the seeded figures are for the first.
+    expect(report.courses).toEqual([
+      { slug: COURSE, title: 'Avoiding SMP regrets' },
+      { slug: OTHER_COURSE, title: 'Unhappy with your SMP?' },
+    ])
+    const courseLessons = report.lessons.filter((l) => l.course === COURSE)
+    expect(courseLessons[0]).toEqual({
       course: COURSE,
       item: first!.slug,
       title: first!.title,
       day: first!.day,
       ...{ sent: 4, delivered: 3, opened: 2, clicked: 1, bounced: 1, complained: 1, unsubscribedAfter: 1 },
     })
-    expect(report.lessons[1]).toEqual({
+    expect(courseLessons[1]).toEqual({
       course: COURSE,
       item: second!.slug,
       title: second!.title,
@@ -181,15 +194,15 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
       ...zero,
       ...{ sent: 2, delivered: 2, opened: 1 },
     })
-    expect(report.lessons[2]).toEqual({
+    expect(courseLessons[2]).toEqual({
       course: COURSE,
       item: third!.slug,
       title: third!.title,
       day: third!.day,
       ...zero,
     })
-    expect(report.lessons).toHaveLength(lessons.length + 1)
-    expect(report.lessons.at(-1)).toEqual({
+    expect(courseLessons).toHaveLength(lessons.length + 1)
+    expect(courseLessons.at(-1)).toEqual({
       course: COURSE,
       item: 'retired-lesson',
       title: '(no longer in the content)',
@@ -197,13 +210,38 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
       ...zero,
       sent: 1,
     })
-    expect(report.funnel.map((s) => [s.step, s.people, Math.round(s.share * 1000) / 1000])).toEqual([
+    // Course by course: the other course's lessons follow, every figure zero.
+    expect(report.lessons).toEqual([
+      ...courseLessons,
+      ...otherLessons.map((l) => ({
+        course: OTHER_COURSE,
+        item: l.slug,
+        title: l.title,
+        day: l.day,
+        ...zero,
+      })),
+    ])
+    const funnelOf = (course: string) =>
+      report.funnel
+        .filter((s) => s.course === course)
+        .map((s) => [s.step, s.people, Math.round(s.share * 1000) / 1000])
+    expect(funnelOf(COURSE)).toEqual([
       ['Signed up', 6, 1],
       ['Confirmed and started', 4, 0.667],
       [`Day ${first!.day}: ${first!.title}`, 4, 0.667],
       [`Day ${second!.day}: ${second!.title}`, 2, 0.333],
       ...lessons.slice(2).map((l) => [`Day ${l.day}: ${l.title}`, 0, 0]),
       ['Completed the course', 1, 0.167],
+    ])
+    expect(funnelOf(OTHER_COURSE)).toEqual([
+      ['Signed up', 0, 0],
+      ['Confirmed and started', 0, 0],
+      ...otherLessons.map((l) => [`Day ${l.day}: ${l.title}`, 0, 0]),
+      ['Completed the course', 0, 0],
+    ])
+    expect(report.funnel.map((s) => s.course)).toEqual([
+      ...funnelOf(COURSE).map(() => COURSE),
+      ...funnelOf(OTHER_COURSE).map(() => OTHER_COURSE),
     ])
     expect(report.newsletters).toEqual([
       {
@@ -280,7 +318,7 @@ describe.each(ENGINES)('course statistics (%s)', (engine) => {
     await expect(statsCommand(['--days', '0'], ctx)).rejects.toThrow(/--days/)
     await expect(statsCommand(['--json', '--csv', 'daily'], ctx)).rejects.toThrow(UsageError)
     await expect(statsCommand(['--course', 'no-such-course'], ctx)).rejects.toThrow(
-      /--course: no course "no-such-course" \(courses: avoiding-smp-regrets\)/,
+      /--course: no course "no-such-course" \(courses: avoiding-smp-regrets, unhappy-with-your-smp\)/,
     )
   })
 })

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
+import { MAIN_COURSE } from '../helpers/web'
 
 describe.each(ENGINES)('signup to first lessons (%s)', (engine) => {
   let h: Harness
@@ -18,8 +19,15 @@ describe.each(ENGINES)('signup to first lessons (%s)', (engine) => {
       body: new URLSearchParams(fields).toString(),
     })
 
+  const mainCourse = () => h.services.webDeps.content().courses.find((c) => c.slug === MAIN_COURSE)!
+
   it('sends the confirmation, then lesson day 0 on confirming, then the next lesson on its day', async () => {
-    const response = await form({ email: 'Reader@Example.org', name: 'Robin', timezone: 'Europe/London' })
+    const response = await form({
+      email: 'Reader@Example.org',
+      name: 'Robin',
+      timezone: 'Europe/London',
+      course: MAIN_COURSE,
+    })
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toBe('/subscribe/thanks')
     await h.services.sender.whenIdle()
@@ -49,7 +57,7 @@ describe.each(ENGINES)('signup to first lessons (%s)', (engine) => {
     await h.services.sender.whenIdle()
     let mail = await h.outbox()
     expect(mail).toHaveLength(2)
-    expect(mail[1]!.subject).toBe(h.services.webDeps.content().courses[0]!.lessons[0]!.subject)
+    expect(mail[1]!.subject).toBe(mainCourse().lessons[0]!.subject)
     expect(mail[1]!.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click')
     expect(mail[1]!.html).toContain('Hi Robin,')
 
@@ -61,6 +69,6 @@ describe.each(ENGINES)('signup to first lessons (%s)', (engine) => {
     await h.tick()
     mail = await h.outbox()
     expect(mail).toHaveLength(3)
-    expect(mail[2]!.subject).toBe(h.services.webDeps.content().courses[0]!.lessons[1]!.subject)
+    expect(mail[2]!.subject).toBe(mainCourse().lessons[1]!.subject)
   })
 })

@@ -7,6 +7,7 @@ import { createCliContext } from '../../src/cli/context'
 import { type CliIo, EXIT, UsageError } from '../../src/cli/io'
 import { subscribersCommand } from '../../src/cli/subscribers'
 import { FIXTURES, REPO_ROOT } from '../helpers/harness'
+import { MAIN_COURSE } from '../helpers/web'
 
 /** Runs `course subscribers …` with captured output against an embedded database in `dir`/data. */
 function cliRunner(dir: string) {
@@ -55,6 +56,11 @@ describe('course subscribers import (CLI, embedded database)', () => {
       code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION',
     })
     await expect(cli('frobnicate')).rejects.toThrow('unknown subscribers command "frobnicate"')
+    // The real content holds two courses: an import must say which one new people join.
+    writeFileSync(path.join(dir, 'header-only.csv'), 'email,name,timezone,confirmed_at,consent_source\n')
+    await expect(cli('import', 'header-only.csv')).rejects.toThrow(
+      `give --course (courses: ${MAIN_COURSE}, unhappy-with-your-smp)`,
+    )
   })
 
   it('dry run, then the real import: problems on stderr by line, summary on stdout, exit 1 for bad rows', async () => {
@@ -64,7 +70,7 @@ describe('course subscribers import (CLI, embedded database)', () => {
       fixture,
       readFileSync(path.join(FIXTURES, 'csv/mixed.csv'), 'utf8').replace('2026-12-24', '2020-12-24'),
     )
-    const dry = await cli('import', fixture, '--dry-run')
+    const dry = await cli('import', fixture, '--dry-run', '--course', MAIN_COURSE)
     expect(dry.code).toBe(EXIT.failed)
     expect(dry.out).toContain(
       'nothing written: 10 rows; would create 7 (4 confirmed and enrolled, 3 pending)',
@@ -74,7 +80,7 @@ describe('course subscribers import (CLI, embedded database)', () => {
     // The progress bar's final line (stderr is not a terminal here: plain lines).
     expect(dry.err).toMatch(/checking: 10\/10 100%/)
 
-    const real = await cli('import', fixture)
+    const real = await cli('import', fixture, '--course', MAIN_COURSE)
     expect(real.code).toBe(EXIT.failed)
     expect(real.out).toContain(
       `imported ${fixture}: 10 rows; create 7 (4 confirmed and enrolled, 3 pending), update 0, left 0 unchanged, skip 3 (listed above).`,
@@ -83,7 +89,7 @@ describe('course subscribers import (CLI, embedded database)', () => {
     expect(real.out).toContain('3 new pending people got no email')
     expect(real.err.match(/^line \d+: /gm)).toHaveLength(3)
 
-    const again = await cli('import', fixture, '--send-confirmations')
+    const again = await cli('import', fixture, '--send-confirmations', '--course', MAIN_COURSE)
     expect(again.out).toContain(
       'create 0 (0 confirmed and enrolled, 0 pending), update 0, left 7 unchanged, skip 3',
     )
@@ -95,7 +101,7 @@ describe('course subscribers import (CLI, embedded database)', () => {
       path.join(dir, 'clean.csv'),
       'email,name,timezone,confirmed_at,consent_source\nclean@example.org,Cleo,,,\n',
     )
-    const result = await cli('import', 'clean.csv', '--send-confirmations')
+    const result = await cli('import', 'clean.csv', '--send-confirmations', '--course', MAIN_COURSE)
     expect(result.code).toBe(EXIT.ok)
     expect(result.out).toContain('queued 0 first lessons and 1 confirmation email;')
     expect(result.err).not.toMatch(/^line /m)
@@ -104,14 +110,14 @@ describe('course subscribers import (CLI, embedded database)', () => {
   it('a file that is not a subscriber CSV: one message, exit 1, nothing changed', async () => {
     const file = path.join(dir, 'wrong.csv')
     writeFileSync(file, 'mail,name,timezone,confirmed_at,consent_source\nx@example.org,X,,,\n')
-    const result = await cli('import', 'wrong.csv')
+    const result = await cli('import', 'wrong.csv', '--course', MAIN_COURSE)
     expect(result.code).toBe(EXIT.failed)
     expect(result.err).toBe(
       'wrong.csv: header: missing column(s) "email"; unknown column(s) "mail" (did you mean "email"?). ' +
         'Expected exactly email,name,timezone,confirmed_at,consent_source (in any order).\nNothing was changed.\n',
     )
     writeFileSync(file, '')
-    const empty = await cli('import', 'wrong.csv')
+    const empty = await cli('import', 'wrong.csv', '--course', MAIN_COURSE)
     expect(empty.code).toBe(EXIT.failed)
     expect(empty.err).toContain('the file is empty')
     expect((await cli('show', 'x@example.org')).code).toBe(EXIT.failed)

@@ -5,6 +5,7 @@ import { finished } from 'node:stream/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importSubscribers } from '../../src/subscribers/import'
 import { createHarness, type Harness } from '../helpers/harness'
+import { MAIN_COURSE } from '../helpers/web'
 
 // Large enough for many chunks and a file far bigger than one chunk's reading; the import's speed at
 // 100,000 rows and more is measured by `npm run bench`, not here.
@@ -68,6 +69,7 @@ describe('subscribers import of a large file (pglite)', () => {
     let readWhenFirstChunkDone = -1
     let problems = 0
     const result = await importSubscribers(h.services.subscribers, source, {
+      course: MAIN_COURSE,
       onProblem: () => problems++,
       onProgress: ({ rows }) => {
         // Row 1,001 comes after two chunks were written: by then only the first bit of the file was read.

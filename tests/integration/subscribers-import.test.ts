@@ -12,6 +12,7 @@ import { formatRowProblem } from '../../src/subscribers/import-rows'
 import { unsubscribe } from '../../src/subscribers/preferences'
 import { ENGINES } from '../helpers/db'
 import { createHarness, FIXTURES, type Harness } from '../helpers/harness'
+import { MAIN_COURSE } from '../helpers/web'
 
 const HEADER = 'email,name,timezone,confirmed_at,consent_source'
 
@@ -29,7 +30,8 @@ describe.each(ENGINES)('subscribers import (%s)', (engine) => {
     const result = await importSubscribers(
       h.services.subscribers,
       typeof csv === 'string' ? Readable.from([Buffer.from(csv)]) : csv,
-      { ...options, onProblem: (p) => problems.push(formatRowProblem(p)) },
+      // The real content holds two courses: new people join the main one.
+      { course: MAIN_COURSE, ...options, onProblem: (p) => problems.push(formatRowProblem(p)) },
     )
     return { result, problems, report: result.ok ? result.report : undefined }
   }
@@ -63,7 +65,7 @@ describe.each(ENGINES)('subscribers import (%s)', (engine) => {
     return rows[0]
   }
 
-  const lessons = () => h.services.webDeps.content().courses[0]!.lessons
+  const lessons = () => h.services.webDeps.content().courses.find((c) => c.slug === MAIN_COURSE)!.lessons
 
   /** known@ confirmed and past lesson day 0; left@ unsubscribed; erased@ erased on request. */
   async function seed() {
@@ -267,7 +269,9 @@ describe.each(ENGINES)('subscribers import (%s)', (engine) => {
       ],
     ]
     for (const [content, message] of cases) {
-      const result = await importSubscribers(h.services.subscribers, Readable.from([Buffer.from(content)]))
+      const result = await importSubscribers(h.services.subscribers, Readable.from([Buffer.from(content)]), {
+        course: MAIN_COURSE,
+      })
       expect(result.ok).toBe(false)
       if (!result.ok) expect(result.message).toContain(message)
     }

@@ -9,6 +9,7 @@ import { type CliIo, EXIT, UsageError } from '../../src/cli/io'
 import { subscribersCommand } from '../../src/cli/subscribers'
 import { EXPORT_COLUMNS } from '../../src/subscribers/export'
 import { REPO_ROOT } from '../helpers/harness'
+import { MAIN_COURSE } from '../helpers/web'
 
 /** Runs `course subscribers …` with captured output against an embedded database in `dir`/data. */
 function cliRunner(dir: string) {
@@ -53,7 +54,7 @@ describe('course subscribers export / show / erase (CLI, embedded database)', ()
         'Ada@example.org,Ada,Europe/London,2024-05-01T10:00:00Z,conference list\n' +
         'bob@example.org,Bob,,,\n',
     )
-    expect((await cli(['import', 'people.csv'])).code).toBe(EXIT.ok)
+    expect((await cli(['import', 'people.csv', '--course', MAIN_COURSE])).code).toBe(EXIT.ok)
   })
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true })
@@ -133,7 +134,7 @@ describe('course subscribers export / show / erase (CLI, embedded database)', ()
       'erased bob@example.org: the subscriber record, 1 enrolment, 0 deliveries and 0 email events.',
     )
 
-    const reimport = await cli(['import', 'people.csv'])
+    const reimport = await cli(['import', 'people.csv', '--course', MAIN_COURSE])
     expect(reimport.code).toBe(EXIT.failed)
     expect(reimport.err).toContain('line 2: email: erased on request; they must subscribe again themselves')
     expect((await cli(['export'])).out).not.toContain('Ada')

@@ -9,6 +9,7 @@ import { importSubscribers } from '../../src/subscribers/import'
 import { formatRowProblem } from '../../src/subscribers/import-rows'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
+import { MAIN_COURSE } from '../helpers/web'
 
 const HEADER = 'email,name,timezone,confirmed_at,consent_source'
 
@@ -39,6 +40,7 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
   async function importCsv(csv: string) {
     const problems: string[] = []
     const result = await importSubscribers(h.services.subscribers, Readable.from([Buffer.from(csv)]), {
+      course: MAIN_COURSE,
       onProblem: (p) => problems.push(formatRowProblem(p)),
     })
     return { result, problems }
@@ -60,6 +62,7 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
         email: 'Ada@example.org',
         name: 'Ada',
         timezone: 'Europe/London',
+        course: MAIN_COURSE,
       }).toString(),
     })
     expect(signup.status).toBe(303)
@@ -185,7 +188,7 @@ describe.each(ENGINES)('subscriber privacy: export, show, erase (%s)', (engine) 
     await h.services.web.request('/subscribe', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email: 'ada@example.org' }).toString(),
+      body: new URLSearchParams({ email: 'ada@example.org', course: MAIN_COURSE }).toString(),
     })
     await h.services.sender.whenIdle()
     const confirmation = (await h.outbox()).filter((m) => m.subject.includes('Confirm')).at(-1)!

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createToken } from '../../src/lib/links'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
-import { postForm, subscribeAndConfirm, subscriberRow } from '../helpers/web'
+import { MAIN_COURSE, postForm, subscribeAndConfirm, subscriberRow } from '../helpers/web'
 
 describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
   let h: Harness
@@ -14,7 +14,6 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
   })
   const token = (purpose: 'confirm' | 'unsubscribe' | 'preferences', id: number, expires?: Date) =>
     createToken(h.config.secret, purpose, id, expires)
-  const COURSE = 'avoiding-smp-regrets'
   /** What the button on a confirmation link's page posts: the link's token and course. */
   const confirmFields = (link: string) => Object.fromEntries(new URL(link).searchParams)
   const enrolment = async (id: number) =>
@@ -33,7 +32,7 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     const lesson = (await h.outbox()).at(-1)!
     const header = lesson.header('List-Unsubscribe')!
     const url = /<(https:[^>]+)>/.exec(header)![1]!
-    expect(new URL(url).searchParams.get('list')).toBe(COURSE)
+    expect(new URL(url).searchParams.get('list')).toBe(MAIN_COURSE)
     expect(lesson.header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click')
     expect(await queuedLessons(id)).toHaveLength(1)
     const response = await h.services.web.request(url.replace('https://course.example.org', ''), {
@@ -59,7 +58,7 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
 
   it('lets someone whose address a stranger entered opt out from the confirmation email itself', async () => {
     const email = 'notme@example.org'
-    await postForm(h, '/subscribe', { email })
+    await postForm(h, '/subscribe', { course: MAIN_COURSE, email })
     await h.services.sender.whenIdle()
     const confirmation = (await h.outbox()).at(-1)!
     expect(confirmation.subject).toContain('Confirm')
@@ -75,14 +74,14 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     // As the email says: entered again, the address gets at most one confirmation a day.
     const count = async () => (await h.outbox()).filter((m) => m.to === email).length
     for (let i = 0; i < 3; i++) {
-      await postForm(h, '/subscribe', { email })
+      await postForm(h, '/subscribe', { course: MAIN_COURSE, email })
       await h.tick()
       h.clock.advance(60 * 60 * 1000)
     }
     expect(await count()).toBe(2)
     // The request made meanwhile waits for its day, and then goes (once).
     h.clock.advanceDays(1)
-    await postForm(h, '/subscribe', { email })
+    await postForm(h, '/subscribe', { course: MAIN_COURSE, email })
     await h.tick()
     expect(await count()).toBe(3)
     h.clock.advance(60 * 60 * 1000)
@@ -96,7 +95,7 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     const html = await page.text()
     expect(page.status).toBe(200)
     expect(html).toContain('value="unsubscribe"')
-    expect(html).toContain(`value="pause:${COURSE}"`)
+    expect(html).toContain(`value="pause:${MAIN_COURSE}"`)
     expect(html).toContain('value="newsletter-off"')
     expect((await subscriberRow(h, 'choice@example.org'))?.status).toBe('confirmed')
 
@@ -109,7 +108,7 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
     const odd = await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'pause' })
     expect(odd.status).toBe(400)
     expect(await queuedLessons(id)).toHaveLength(1)
-    await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: `pause:${COURSE}` })
+    await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: `pause:${MAIN_COURSE}` })
     expect((await subscriberRow(h, 'choice@example.org'))?.status).toBe('confirmed')
     expect(await enrolment(id)).toBe('paused')
     expect(await queuedLessons(id)).toHaveLength(0)
@@ -155,12 +154,12 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
       timezone: 'America/Chicago',
     })
     expect((await subscriberRow(h, 'prefs@example.org'))?.newsletter_opt_in).toBe(false)
-    const paused = await postForm(h, '/preferences', { token: t, action: `course:pause:${COURSE}` })
-    expect(await paused.text()).toContain(`value="course:resume:${COURSE}"`)
+    const paused = await postForm(h, '/preferences', { token: t, action: `course:pause:${MAIN_COURSE}` })
+    expect(await paused.text()).toContain(`value="course:resume:${MAIN_COURSE}"`)
     expect(await enrolment(id)).toBe('paused')
     expect(await queuedLessons(id)).toHaveLength(0)
     h.clock.advanceDays(5)
-    await postForm(h, '/preferences', { token: t, action: `course:resume:${COURSE}` })
+    await postForm(h, '/preferences', { token: t, action: `course:resume:${MAIN_COURSE}` })
     expect(await enrolment(id)).toBe('active')
     expect(await queuedLessons(id)).toHaveLength(1)
 
@@ -248,7 +247,7 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
   })
 
   it('offers a fresh link for an expired confirmation, and sends one', async () => {
-    await postForm(h, '/subscribe', { email: 'late@example.org' })
+    await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'late@example.org' })
     await h.services.sender.whenIdle()
     const link = (await h.outbox())[0]!.link('/confirm')!
     h.clock.advanceDays(8)
@@ -273,7 +272,7 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
   })
 
   it('still confirms 6 days 23 hours after signup (links work for 7 days)', async () => {
-    await postForm(h, '/subscribe', { email: 'nearly@example.org' })
+    await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'nearly@example.org' })
     await h.services.sender.whenIdle()
     const link = (await h.outbox())[0]!.link('/confirm')!
     h.clock.advance((6 * 24 + 23) * 60 * 60 * 1000)
@@ -287,10 +286,10 @@ describe.each(ENGINES)('unsubscribe, preferences and links (%s)', (engine) => {
 
   it('confirming twice is harmless, and an old link cannot bring back someone who left', async () => {
     const { id, token: confirmToken } = await subscribeAndConfirm(h, 'twice@example.org')
-    const again = await postForm(h, '/confirm', { token: confirmToken, course: COURSE })
+    const again = await postForm(h, '/confirm', { token: confirmToken, course: MAIN_COURSE })
     expect(await again.text()).toContain('already subscribed')
     await postForm(h, '/unsubscribe', { token: token('unsubscribe', id), action: 'unsubscribe' })
-    const old = await postForm(h, '/confirm', { token: confirmToken, course: COURSE })
+    const old = await postForm(h, '/confirm', { token: confirmToken, course: MAIN_COURSE })
     expect(old.status).toBe(400)
     expect((await subscriberRow(h, 'twice@example.org'))?.status).toBe('unsubscribed')
   })

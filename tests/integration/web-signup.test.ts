@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createToken } from '../../src/lib/links'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
-import { postForm, postJson, subscribeAndConfirm, subscriberRow } from '../helpers/web'
+import { MAIN_COURSE, postForm, postJson, subscribeAndConfirm, subscriberRow } from '../helpers/web'
 
 describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
   let h: Harness
@@ -16,15 +16,28 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
     (await h.db.query<{ n: number }>(`select count(*)::int as n from ${table}`)).rows[0]!.n
 
   it('serves an accessible signup page with the lesson list, a privacy line and strict security headers', async () => {
-    const response = await h.services.web.request('/')
+    // With two courses, / lists them, each linking to its own signup page (the main course first).
+    const home = await h.services.web.request('/')
+    const list = await home.text()
+    expect(home.status).toBe(200)
+    const { courses } = h.services.webDeps.content()
+    expect(courses.map((course) => course.slug)).toEqual([MAIN_COURSE, 'unhappy-with-your-smp'])
+    for (const course of courses) {
+      expect(list).toContain(`href="/courses/${course.slug}"`)
+      expect(list).toContain(course.title)
+    }
+    expect(list.indexOf(courses[0]!.title)).toBeLessThan(list.indexOf(courses[1]!.title))
+
+    const response = await h.services.web.request(`/courses/${MAIN_COURSE}`)
     const page = await response.text()
     expect(response.status).toBe(200)
     expect(page).toContain('<label for="email">')
+    expect(page).toContain(`<input type="hidden" name="course" value="${MAIN_COURSE}">`)
     expect(page).toContain('<input type="hidden" name="timezone"')
     expect(page).toMatch(/<script src="\/assets\/signup\.[0-9a-f]+\.js" defer><\/script>/)
     expect(page).not.toMatch(/<script>/)
     expect(page).toContain('Privacy:')
-    for (const lesson of h.services.webDeps.content().courses[0]!.lessons)
+    for (const lesson of h.services.webDeps.content().course(MAIN_COURSE)!.lessons)
       expect(page).toContain(lesson.title.replaceAll("'", '&#39;'))
     const csp = response.headers.get('content-security-policy') ?? ''
     expect(csp).toContain("script-src 'self'")
@@ -43,7 +56,7 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
   ])(
     're-shows the form for an address with %s, with the message by the field and the input kept',
     async (_name, email, message) => {
-      const response = await postForm(h, '/subscribe', { email, name: 'Kept <Name>' })
+      const response = await postForm(h, '/subscribe', { course: MAIN_COURSE, email, name: 'Kept <Name>' })
       const page = await response.text()
       expect(response.status).toBe(400)
       expect(page).toContain('aria-describedby="email-error"')
@@ -56,15 +69,16 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
 
   it('answers JSON with 201 for any valid address (new or known alike) and 400 with field errors otherwise', async () => {
     const first = await postJson(h, '/subscribe', {
+      course: MAIN_COURSE,
       email: 'json@example.org',
       name: 'Jay',
       timezone: 'Asia/Tokyo',
     })
     expect(first.status).toBe(201)
-    const again = await postJson(h, '/subscribe', { email: 'JSON@example.org' })
+    const again = await postJson(h, '/subscribe', { course: MAIN_COURSE, email: 'JSON@example.org' })
     expect(again.status).toBe(201)
     expect(await again.json()).toEqual(await first.json())
-    const bad = await postJson(h, '/subscribe', { email: 'nope' })
+    const bad = await postJson(h, '/subscribe', { course: MAIN_COURSE, email: 'nope' })
     expect(bad.status).toBe(400)
     expect((await bad.json()).errors.email).toMatch(/@/)
     const malformed = await postJson(h, '/subscribe', '{"email": ')
@@ -82,15 +96,33 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
 
   it('takes an unknown time zone as UTC without bothering the person', async () => {
     expect(
-      (await postForm(h, '/subscribe', { email: 'tz@example.org', timezone: 'Mars/Olympus' })).status,
+      (
+        await postForm(h, '/subscribe', {
+          course: MAIN_COURSE,
+          email: 'tz@example.org',
+          timezone: 'Mars/Olympus',
+        })
+      ).status,
     ).toBe(303)
     expect((await subscriberRow(h, 'tz@example.org'))?.timezone).toBe('UTC')
   })
 
   it('stores one canonical name for a zone given under an alias or in any letter case', async () => {
-    await postJson(h, '/subscribe', { email: 'paris@example.org', timezone: 'europe/paris' })
-    await postForm(h, '/subscribe', { email: 'kolkata@example.org', timezone: 'Asia/Calcutta' })
-    await postForm(h, '/subscribe', { email: 'kyiv@example.org', timezone: 'Europe/Kiev' })
+    await postJson(h, '/subscribe', {
+      course: MAIN_COURSE,
+      email: 'paris@example.org',
+      timezone: 'europe/paris',
+    })
+    await postForm(h, '/subscribe', {
+      course: MAIN_COURSE,
+      email: 'kolkata@example.org',
+      timezone: 'Asia/Calcutta',
+    })
+    await postForm(h, '/subscribe', {
+      course: MAIN_COURSE,
+      email: 'kyiv@example.org',
+      timezone: 'Europe/Kiev',
+    })
     expect((await subscriberRow(h, 'paris@example.org'))?.timezone).toBe('Europe/Paris')
     expect((await subscriberRow(h, 'kolkata@example.org'))?.timezone).toBe('Asia/Kolkata')
     expect((await subscriberRow(h, 'kyiv@example.org'))?.timezone).toBe('Europe/Kyiv')
@@ -98,9 +130,9 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
 
   it('sends a pending address at most one confirmation per 10 minutes, and never re-enrolls a confirmed one', async () => {
     const confirmations = async () => (await h.outbox()).filter((m) => m.subject.includes('Confirm'))
-    await postForm(h, '/subscribe', { email: 'twice@example.org' })
-    await postForm(h, '/subscribe', { email: 'twice@example.org' })
-    await postForm(h, '/subscribe', { email: 'twice@example.org' })
+    await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'twice@example.org' })
+    await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'twice@example.org' })
+    await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'twice@example.org' })
     await h.tick()
     // The first goes at once; the second request waits its turn (the third adds nothing).
     expect(await confirmations()).toHaveLength(1)
@@ -120,7 +152,9 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
       (await h.db.query('select * from enrolments where subscriber_id = $1', [id])).rows
     const enrolmentBefore = await enrolment()
     h.clock.advance(60 * 60 * 1000)
-    expect((await postForm(h, '/subscribe', { email: 'confirmed@example.org' })).status).toBe(303)
+    expect(
+      (await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'confirmed@example.org' })).status,
+    ).toBe(303)
     await h.services.sender.whenIdle()
     expect(await h.outbox()).toHaveLength(before.length)
     expect(await enrolment()).toEqual(enrolmentBefore)
@@ -139,7 +173,7 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
     // scheduler ticks.
     const sentAt: number[] = []
     for (let minute = 0; minute < 3 * 24 * 60; minute += 10) {
-      await postForm(h, '/subscribe', { email: 'victim@example.org' })
+      await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'victim@example.org' })
       await h.tick()
       if ((await confirmations('victim@example.org')) > sentAt.length) sentAt.push(minute)
       h.clock.advance(10 * 60 * 1000)
@@ -159,7 +193,7 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
     let more = 0
     for (let hour = 0; hour < 24; hour++) {
       const before = await confirmations('victim@example.org')
-      await postForm(h, '/subscribe', { email: 'victim@example.org' })
+      await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'victim@example.org' })
       await h.tick()
       more += (await confirmations('victim@example.org')) - before
       h.clock.advance(60 * 60 * 1000)
@@ -169,6 +203,7 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
 
   it('treats a filled honeypot as accepted but stores and sends nothing', async () => {
     const response = await postForm(h, '/subscribe', {
+      course: MAIN_COURSE,
       email: 'bot@example.org',
       website: 'http://spam.example',
     })
@@ -196,13 +231,13 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
     ['a line break', 'Eve\r\nBcc: victim@example.org', /invisible or control characters/],
     ['a long name', 'A'.repeat(51), /50 characters or fewer/],
   ])('refuses a name with %s, saying why and keeping what was typed', async (_kind, name, message) => {
-    const form = await postForm(h, '/subscribe', { email: 'named@example.org', name })
+    const form = await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'named@example.org', name })
     expect(form.status).toBe(400)
     const page = await form.text()
     expect(page).toMatch(message)
     expect(page).toContain('value="named@example.org"')
     expect(page).toContain('aria-describedby="name-error"')
-    const json = await postJson(h, '/subscribe', { email: 'named@example.org', name })
+    const json = await postJson(h, '/subscribe', { course: MAIN_COURSE, email: 'named@example.org', name })
     expect(json.status).toBe(400)
     expect((await json.json()).errors.name).toMatch(message)
     await h.services.sender.whenIdle()
@@ -221,7 +256,10 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
       'J. R.',
       'Anne’s',
     ].entries())
-      expect((await postForm(h, '/subscribe', { email: `ok${i}@example.org`, name })).status, name).toBe(303)
+      expect(
+        (await postForm(h, '/subscribe', { course: MAIN_COURSE, email: `ok${i}@example.org`, name })).status,
+        name,
+      ).toBe(303)
     expect(await count('subscribers')).toBe(8)
   })
 
@@ -268,7 +306,7 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
       const response = await postForm(
         proxied,
         '/subscribe',
-        { email: 'consent@example.org' },
+        { email: 'consent@example.org', course: MAIN_COURSE },
         // The left entry was written by the client (forgeable); the proxy appended the right one.
         { 'x-forwarded-for': '198.51.100.9, 203.0.113.7' },
       )
@@ -284,7 +322,11 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
   })
 
   it('answers 413 to oversized bodies, 405 to wrong methods, and allows cross-origin JSON signups', async () => {
-    const big = await postForm(h, '/subscribe', { email: 'big@example.org', name: 'x'.repeat(20_000) })
+    const big = await postForm(h, '/subscribe', {
+      course: MAIN_COURSE,
+      email: 'big@example.org',
+      name: 'x'.repeat(20_000),
+    })
     expect(big.status).toBe(413)
     const put = await h.services.web.request('/subscribe', { method: 'PUT' })
     expect(put.status).toBe(405)
@@ -330,13 +372,17 @@ describe('signup rate limit', () => {
     const h = await createHarness({ engine: 'pglite', env: { SUBSCRIBE_RATE_LIMIT: '3' } })
     try {
       for (let i = 0; i < 3; i++)
-        expect((await postForm(h, '/subscribe', { email: `r${i}@example.org` })).status).toBe(303)
-      const limited = await postForm(h, '/subscribe', { email: 'r4@example.org' })
+        expect(
+          (await postForm(h, '/subscribe', { course: MAIN_COURSE, email: `r${i}@example.org` })).status,
+        ).toBe(303)
+      const limited = await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'r4@example.org' })
       expect(limited.status).toBe(429)
       expect(limited.headers.get('retry-after')).toMatch(/^\d+$/)
       expect(await limited.text()).toContain('Too many')
       h.clock.advance(61_000)
-      expect((await postForm(h, '/subscribe', { email: 'r5@example.org' })).status).toBe(303)
+      expect((await postForm(h, '/subscribe', { course: MAIN_COURSE, email: 'r5@example.org' })).status).toBe(
+        303,
+      )
     } finally {
       await h.close()
     }

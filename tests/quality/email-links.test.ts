@@ -6,6 +6,7 @@ import { CONFIRM_TOKEN_TTL_MS, createToken } from '../../src/lib/links'
 import { serveApp, type TestServer } from '../helpers/browser'
 import { createHarness, type Harness, REPO_ROOT } from '../helpers/harness'
 import { composeAll, hrefs, QUALITY_FIXTURES, type QualityEmail } from '../helpers/quality-emails'
+import { MAIN_COURSE } from '../helpers/web'
 
 interface Link {
   url: string
@@ -66,7 +67,7 @@ describe('links in every email', () => {
     const signup = await h.services.web.request('/subscribe', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email: 'links@example.net', name: 'Lin' }).toString(),
+      body: new URLSearchParams({ email: 'links@example.net', name: 'Lin', course: MAIN_COURSE }).toString(),
     })
     expect(signup.status).toBe(303)
     await h.services.sender.whenIdle()
@@ -108,9 +109,13 @@ describe('links in every email', () => {
     expect(names).toContain('newsletter/reader-questions')
     expect(names).toContain('confirmation/avoiding-smp-regrets')
     expect(names).toContain('invitation/avoiding-smp-regrets')
+    // The shipped content holds two courses: every lesson of each is composed.
+    const { courses } = h.services.webDeps.content()
+    expect(courses.length).toBeGreaterThan(1)
     expect(names.filter((name) => name.startsWith('lesson/'))).toHaveLength(
-      h.services.webDeps.content().courses[0]!.lessons.length,
+      courses.reduce((sum, course) => sum + course.lessons.length, 0),
     )
+    for (const course of courses) expect(names).toContain(`lesson/${course.slug}/${course.lessons[0]!.slug}`)
   })
 
   it('opens every link to our site on the running server with 200 (GET changes nothing)', async () => {

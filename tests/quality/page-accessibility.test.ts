@@ -8,6 +8,7 @@ import { CHROMIUM_PATH, keepOffline, launchChromium, serveApp, type TestServer }
 import { PHONE } from '../helpers/email-layout'
 import { createHarness, type Harness } from '../helpers/harness'
 import { ARTIFACTS } from '../helpers/quality-emails'
+import { MAIN_COURSE } from '../helpers/web'
 
 /** axe-core's browser build, injected into each page (@axe-core/playwright needs Node 22). */
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
@@ -35,14 +36,17 @@ describe('pages everyone can use', () => {
   beforeAll(async () => {
     h = await createHarness({ engine: 'pglite' })
     // A subscriber made through the app, for the pages that need a link from an email.
-    expect((await form(h, '/subscribe', { email: 'pages@example.net', name: 'Pat' })).status).toBe(303)
+    expect(
+      (await form(h, '/subscribe', { email: 'pages@example.net', name: 'Pat', course: MAIN_COURSE })).status,
+    ).toBe(303)
     await h.services.sender.whenIdle()
     const { rows } = await h.db.query<{ id: number }>('select id from subscribers')
     const id = rows[0]!.id
     const secret = h.config.secret
     const expires = new Date(h.clock.now().getTime() + CONFIRM_TOKEN_TTL_MS)
     pages = {
-      signup: '/',
+      courses: '/',
+      signup: `/courses/${MAIN_COURSE}`,
       'thank-you': '/subscribe/thanks',
       confirm: `/confirm?token=${createToken(secret, 'confirm', id, expires)}`,
       unsubscribe: `/unsubscribe?token=${createToken(secret, 'unsubscribe', id)}`,
@@ -142,7 +146,15 @@ describe('pages everyone can use', () => {
             expect(serious).toEqual([])
           }
 
-          for (const name of ['signup', 'thank-you', 'confirm', 'unsubscribe', 'preferences', 'archive']) {
+          for (const name of [
+            'courses',
+            'signup',
+            'thank-you',
+            'confirm',
+            'unsubscribe',
+            'preferences',
+            'archive',
+          ]) {
             it(`${name}: no serious or critical axe violations`, async () => {
               const response = await page.goto(`${server.url}${pages[name]}`)
               expect(response?.status()).toBe(200)
@@ -151,14 +163,14 @@ describe('pages everyone can use', () => {
           }
 
           it('would catch a problem: axe flags the signup form once a label is taken away', async () => {
-            await page.goto(`${server.url}/`)
+            await page.goto(`${server.url}${pages.signup}`)
             await page.evaluate('document.querySelector(\'label[for="email"]\').remove()')
             const violations = await axe(page)
             expect(violations.map((v) => [v.id, v.impact])).toContainEqual(['label', 'critical'])
           })
 
           it('signup with an invalid address: the error is announced and passes axe', async () => {
-            await page.goto(`${server.url}/`)
+            await page.goto(`${server.url}${pages.signup}`)
             await page.getByLabel('Email address').fill('not-an-address')
             await page.getByRole('button', { name: 'Start the free course' }).click()
             await expect.poll(() => page.getAttribute('#email', 'aria-invalid')).toBe('true')
@@ -182,7 +194,7 @@ describe('pages everyone can use', () => {
 
         it('signup: nothing scrolls sideways, and the address field and the button fit the width', async () => {
           const page = await context.newPage()
-          expect((await page.goto(`${server.url}/`))?.status()).toBe(200)
+          expect((await page.goto(`${server.url}${pages.signup}`))?.status()).toBe(200)
           const width = PHONE.viewport.width
           const { scrollWidth, clientWidth } = await page.evaluate(() => ({
             scrollWidth: document.documentElement.scrollWidth,
@@ -221,7 +233,7 @@ describe('pages everyone can use', () => {
           it(`subscribes with Tab, typing and ${key} on the button, and lands on the thank-you page`, async () => {
             const email = `keys-${key.toLowerCase()}@example.net`
             const page = await context.newPage()
-            await page.goto(`${server.url}/`)
+            await page.goto(`${server.url}${pages.signup}`)
             const focused = () =>
               page.evaluate(() => {
                 const el = document.activeElement as HTMLElement | null

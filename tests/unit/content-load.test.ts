@@ -55,7 +55,7 @@ describe('loading lessons', () => {
     [
       'an unknown key',
       '---\ntitle: "T"\nsubject: "S"\npreview: "P"\nday: 0\nauthor: "me"\n---\nBody\n',
-      'lessons/00-x.md: author: unknown key (allowed: title, subject, preview, day, slug, offer) (line 6)',
+      'lessons/00-x.md: author: unknown key (allowed: title, subject, preview, day, slug, offer, sources) (line 6)',
     ],
     [
       'a title that is a list',
@@ -186,11 +186,11 @@ describe('loading lessons', () => {
   })
 
   it.each([
-    ['subjct', 'did you mean "subject"? (allowed: title, subject, preview, day, slug, offer)'],
-    ['Title', 'did you mean "title"? (allowed: title, subject, preview, day, slug, offer)'],
-    ['previwe', 'did you mean "preview"? (allowed: title, subject, preview, day, slug, offer)'],
-    ['days', 'did you mean "day"? (allowed: title, subject, preview, day, slug, offer)'],
-    ['author', '(allowed: title, subject, preview, day, slug, offer)'],
+    ['subjct', 'did you mean "subject"? (allowed: title, subject, preview, day, slug, offer, sources)'],
+    ['Title', 'did you mean "title"? (allowed: title, subject, preview, day, slug, offer, sources)'],
+    ['previwe', 'did you mean "preview"? (allowed: title, subject, preview, day, slug, offer, sources)'],
+    ['days', 'did you mean "day"? (allowed: title, subject, preview, day, slug, offer, sources)'],
+    ['author', '(allowed: title, subject, preview, day, slug, offer, sources)'],
   ])('suggests the closest known key for the unknown key %s', (key, expected) => {
     const text = `---\ntitle: "T"\n${key}: "S"\npreview: "P"\nday: 0\n---\nBody\n`
     const unknown = key === 'author' ? 'unknown key ' : 'unknown key: '

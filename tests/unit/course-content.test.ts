@@ -4,6 +4,8 @@ import { loadCourses } from '../../src/content/courses'
 import { loadNewsletters } from '../../src/content/load'
 import { countWords } from '../../src/content/markdown'
 import { listUnsubscribeHeaders } from '../../src/mail/headers'
+import { raw } from '../../src/web/html'
+import { coursePage } from '../../src/web/pages/signup'
 import { REPO_ROOT } from '../helpers/harness'
 
 describe('the shipped course', () => {
@@ -44,6 +46,53 @@ describe('the shipped course', () => {
     ]) {
       expect(text, topic).toContain(topic)
     }
+  })
+
+  it('covers the corrections and topics of the 2026-11-27 review (issue 19), in UK spelling', () => {
+    const text = lessons.map((lesson) => lesson.markdown.toLowerCase()).join('\n')
+    for (const topic of [
+      'full removal is not always possible',
+      'six to eight weeks',
+      'lightening solutions',
+      'lichen planus',
+      'hepatitis b',
+      'under 18',
+      'alopecia areata',
+      'not thought to harm',
+      'do not wait for them',
+      'finasteride',
+      'numbing cream',
+      'clinic figures',
+      'mole',
+      'keloid',
+      'grey',
+      'scar tissue',
+      'hygiene, not skill',
+      'patch test',
+    ]) {
+      expect(text, topic).toContain(topic)
+    }
+    expect(text).not.toMatch(/\btoward\b/)
+    // Removed claims: an unsourced range of laser sessions, and a promise that removal always works.
+    expect(text).not.toContain('seven sessions')
+    expect(text).not.toMatch(/can be lightened, corrected or removed/)
+  })
+
+  it('offers the course for readers who already have SMP from its last lesson, when that course is there', () => {
+    const last = lessons.at(-1)!
+    if (courses.some((course) => course.slug === 'unhappy-with-your-smp')) {
+      expect(last.offer).toBe('unhappy-with-your-smp')
+      expect(last.markdown).toContain('Unhappy with your SMP?')
+    }
+  })
+
+  it('names its author and the date it was last reviewed on its signup page', () => {
+    const course = courses.find((one) => one.slug === 'avoiding-smp-regrets')!
+    expect(course.author).toBe('The course editors')
+    expect(course.reviewed).toBe('2026-11-27')
+    expect(coursePage('Site', course, raw(''), {}, '2026-12-01')).toContain(
+      '<p class="muted">Written by The course editors, last reviewed 27 November 2026.</p>',
+    )
   })
 
   it('includes at least one newsletter issue', () => {

@@ -1,9 +1,10 @@
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
 import { neutralizeFormula, tableToCsv } from '../../src/stats/csv'
+import type { Overview } from '../../src/stats/overview'
 import { buildFunnel, type LessonRow, type StatsReport } from '../../src/stats/report'
 import { isStatsTable, percent, STATS_TABLES, statsTable } from '../../src/stats/tables'
-import { dashboardBody } from '../../src/web/admin/dashboard'
+import { overviewBody } from '../../src/web/admin/dashboard'
 
 const lesson = (item: string, day: number | null, sent: number, title = item): LessonRow => ({
   course: 'c',
@@ -42,7 +43,9 @@ const report: StatsReport = {
     lesson('=cmd()', 2, 1, '=HYPERLINK("x")'),
   ],
   funnel: [
-    ...buildFunnel('c', { enrolled: 4, started: 3, completed: 0 }, [lesson('welcome', 0, 3, 'Welcome')]),
+    ...buildFunnel('c', { enrolled: 4, started: 3, completed: 0 }, [
+      lesson('welcome', 0, 3, 'Welcome, "friend", to the course'),
+    ]),
     ...buildFunnel('d', { enrolled: 2, started: 1, completed: 1 }, []),
   ],
   newsletters: [],
@@ -111,22 +114,41 @@ describe('statsTable and CSV', () => {
   })
 })
 
-describe('dashboardBody', () => {
-  const page = dashboardBody(report, report.courses).toString()
+describe('overviewBody', () => {
+  const overview: Overview = {
+    generatedAt: '2027-01-04T08:00:00.000Z',
+    readers: report.subscribers,
+    thisWeek: { signups: 4, confirmations: 3 },
+    lastWeek: { signups: 2, confirmations: 3 },
+    sentToday: 5,
+    sentTodayByKind: { lesson: 4, confirmation: 1 },
+    recent: { days: 30, sent: 1000, bounced: 10, complained: 4, bounceRate: 0.01, complaintRate: 0.004 },
+  }
+  const page = overviewBody(overview, report, report.courses).toString()
 
-  it('offers every table as CSV and labels opens as unreliable', () => {
-    for (const name of STATS_TABLES) expect(page).toContain(`href="/admin/stats.csv?table=${name}"`)
+  it('offers the tables under its pictures as CSV and labels opens as unreliable', () => {
+    for (const name of ['subscribers', 'daily', 'funnel'])
+      expect(page).toContain(`href="/admin/stats.csv?table=${name}&amp;days=2"`)
     expect(page).toContain('Opens are unreliable')
-    expect(page).toContain('<th scope="col" class="num">opened*</th>')
+    expect(page).toContain('<details class="figures-table">')
   })
 
   it('escapes content text', () => {
-    expect(page).toContain('Welcome, &quot;friend&quot;, to the course')
+    expect(page).toContain('Day 0: Welcome, &quot;friend&quot;, to the course')
     expect(page).not.toContain('"friend"')
   })
 
-  it('shows the daily chart and one funnel chart per course, and a course picker', () => {
-    expect(page.match(/<svg [^>]*role="img"/g)).toHaveLength(3)
+  it('puts the headline numbers first: this week against last, sent today, the complaint line', () => {
+    expect(page.indexOf('Signups, last 7 days')).toBeLessThan(page.indexOf('<svg'))
+    expect(page).toContain('4<small>last week 2 (+100 %)</small>')
+    expect(page).toContain('3<small>last week 3 (same)</small>')
+    expect(page).toContain('5<small>lesson 4, confirmation 1</small>')
+    expect(page).toContain('Over the 0.3 % limit')
+  })
+
+  it('shows the daily chart, the complaint chart, one funnel per course, and a course picker', () => {
+    expect(page.match(/<svg [^>]*role="img"/g)).toHaveLength(2)
+    expect(page.match(/<ol class="funnel"/g)).toHaveLength(2)
     expect(page).toContain('<h3>The first course</h3>')
     expect(page).toContain('<h3>The second course</h3>')
     expect(page).toContain('<option value="d">The second course</option>')

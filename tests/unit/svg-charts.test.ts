@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
 import { fillDays } from '../../src/stats/report'
-import { CHART_COLORS, dailyChart, funnelChart, shorten } from '../../src/web/admin/charts'
+import { CHART_COLORS, dailyChart, funnelList, rateChart, shorten } from '../../src/web/admin/charts'
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' })
 
@@ -20,47 +20,70 @@ const steps = [
   { course: 'c', step: 'Completed the course', people: 0, share: 0 },
 ]
 
-describe('funnelChart', () => {
-  const svg = funnelChart(steps).toString()
+describe('funnelList', () => {
+  const list = funnelList(steps, 'A course: people reaching each step').toString()
 
-  it('is well-formed SVG with an accessible name and description', () => {
-    expect(XMLValidator.validate(svg)).toBe(true)
-    const root = parser.parse(svg).svg
-    expect(root.role).toBe('img')
-    expect(root['aria-labelledby']).toBe('funnel-title funnel-desc')
-    expect(root.title['#text']).toBe('Course funnel: people reaching each step')
-    expect(root.desc['#text']).toContain('Signed up: 200; Confirmed: 150;')
+  it('is a labelled list with one meter per step, against the first step', () => {
+    expect(list).toContain('<ol class="funnel" aria-label="A course: people reaching each step">')
+    const meters = [...list.matchAll(/<meter min="0" max="(\d+)" value="(\d+)" aria-label="([^"]*)"/g)]
+    expect(meters.map((m) => [Number(m[1]), Number(m[2])])).toEqual([
+      [200, 200],
+      [200, 150],
+      [200, 50],
+      [200, 0],
+    ])
+    expect(meters[1]![3]).toBe('Confirmed: 150 people (75.0%)')
   })
 
-  it('draws bars in proportion to the people at each step', () => {
-    const bars = rects(svg, CHART_COLORS.primary)
-    expect(bars.map((b) => b.width)).toEqual([340, 255, 85, 0])
-  })
-
-  it('labels each bar with its count and share', () => {
-    expect(svg).toContain('150 · 75.0%')
-    expect(svg).toContain('0 · 0.0%')
+  it('shows each count with its share as text, readable at any width', () => {
+    expect(list).toContain('150 · 75.0%')
+    expect(list).toContain('0 · 0.0%')
   })
 
   it('escapes labels: content text can never become markup', () => {
-    expect(svg).not.toContain('<script>')
-    expect(svg).toContain('&lt;script&gt;')
-    expect(svg).toContain('&amp; more')
-  })
-
-  it('uses presentation attributes only (the CSP blocks style attributes and elements)', () => {
-    expect(svg).not.toMatch(/\sstyle=|<style|<script|on\w+=/i)
+    expect(list).not.toContain('<script>')
+    expect(list).toContain('&lt;script&gt;')
+    expect(list).toContain('&amp; more')
   })
 
   it('draws an empty funnel without dividing by zero', () => {
-    const empty = funnelChart([
-      { course: 'c', step: 'Signed up', people: 0, share: 0 },
-      { course: 'c', step: 'Confirmed', people: 0, share: 0 },
-    ]).toString()
-    expect(XMLValidator.validate(empty)).toBe(true)
+    const empty = funnelList(
+      [
+        { course: 'c', step: 'Signed up', people: 0, share: 0 },
+        { course: 'c', step: 'Confirmed', people: 0, share: 0 },
+      ],
+      'empty',
+    ).toString()
     expect(empty).not.toContain('NaN')
-    expect(rects(empty, CHART_COLORS.primary).map((b) => b.width)).toEqual([0, 0])
-    expect(funnelChart([]).toString()).toContain('No data yet.')
+    expect(empty).toContain('max="1" value="0"')
+    expect(funnelList([], 'none').toString()).toContain('No figures yet.')
+  })
+})
+
+describe('rateChart', () => {
+  const lines = [
+    { at: 0.001, label: '0.1 % aim' },
+    { at: 0.003, label: '0.3 % limit' },
+  ]
+
+  it('is well-formed SVG that marks each line and says the rate in words', () => {
+    const svg = rateChart('rate', 'Complaints', 0.0005, lines).toString()
+    expect(XMLValidator.validate(svg)).toBe(true)
+    const root = parser.parse(svg).svg
+    expect(root.role).toBe('img')
+    expect(root.desc['#text']).toBe('0.05 %; 0.1 % aim at 0.1 %, 0.3 % limit at 0.3 %; under every line.')
+    expect(svg).toContain('>0.3 % limit</text>')
+    expect(rects(svg, CHART_COLORS.secondary)).toHaveLength(1)
+    expect(svg).not.toMatch(/\sstyle=|<style|<script|on\w+=/i)
+  })
+
+  it('turns the bar to the alarm colour at a line, and stays inside the frame past the scale', () => {
+    const over = rateChart('rate', 'Complaints', 0.004, lines).toString()
+    const bar = rects(over, CHART_COLORS.alarm)[0]!
+    expect(bar.width).toBeGreaterThan(0)
+    expect(bar.x + bar.width).toBeLessThanOrEqual(352)
+    expect(over).toContain('over a line')
+    expect(rateChart('rate', 'None yet', 0, lines).toString()).not.toContain('NaN')
   })
 })
 

@@ -26,6 +26,13 @@ const OWNERS: Record<string, { owner: RegExp; alsoReadBy?: Record<string, string
   suppressions: { owner: /^subscribers\/erased\.ts$/ },
   meta: { owner: /^db\/meta\.ts$/ },
   admin_sessions: { owner: /^web\/admin\/sessions\.ts$/ },
+  api_keys: { owner: /^access\/keys\.ts$/ },
+  api_idempotency: { owner: /^access\/keys\.ts$/ },
+  webhook_endpoints: { owner: /^events\/store\.ts$/ },
+  webhook_events: { owner: /^events\/store\.ts$/ },
+  webhook_deliveries: { owner: /^events\/store\.ts$/ },
+  webhook_attempts: { owner: /^events\/store\.ts$/ },
+  audit_log: { owner: /^audit\/log\.ts$/ },
   schema_migrations: { owner: /^db\/migrate\.ts$/ },
 }
 

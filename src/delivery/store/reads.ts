@@ -252,3 +252,21 @@ export async function lessonsSentOnLocalDay(
   )
   return new Map(rows.map((row) => [row.subscriber_id, row.n]))
 }
+
+/** Emails of one kind handed to the provider in a time range, and how many of those bounced or drew a complaint. */
+export interface SentFigures {
+  kind: DeliveryKind
+  sent: number
+  bounced: number
+  complained: number
+}
+
+/** Per kind, for emails sent in [from, to) (reads the deliveries_sent_at index: the range, not the queue). */
+export async function countSentBetween(q: Queryable, from: Date, to: Date): Promise<SentFigures[]> {
+  const { rows } = await q.query<SentFigures>(
+    `select kind, count(*)::int as sent, count(bounced_at)::int as bounced, count(complained_at)::int as complained
+     from deliveries where sent_at >= $1 and sent_at < $2 group by kind order by kind`,
+    [from, to],
+  )
+  return rows
+}

@@ -4,13 +4,19 @@ import type { DayFigures } from '../../subscribers/store'
 import { html, type SafeHtml } from '../html'
 
 /**
- * Charts as plain server-rendered SVG: no scripts, no style attributes or elements (the page CSP has
- * `style-src 'self'`), only presentation attributes. Text uses `currentColor`, so it follows the page's
- * light or dark colours; the bar colours read on both. Every chart has role="img" with a title and a
- * description that says in words what it shows, and the same figures are in a table beside it.
+ * Charts drawn on the server: SVG with no scripts, no style attributes or elements (the page CSP has
+ * `style-src 'self'`), only presentation attributes; and funnels as HTML meters, whose labels stay
+ * readable at any width. SVG text uses `currentColor`, so it follows the page's light or dark colours;
+ * the bar colours read on both. Every SVG chart has role="img" with a title and a description that
+ * says in words what it shows, and the same figures are one click away as a table.
  */
 
-export const CHART_COLORS = { primary: '#3b82c4', secondary: '#2e9e5b', grid: '#8a939c' } as const
+export const CHART_COLORS = {
+  primary: '#3b82c4',
+  secondary: '#2e9e5b',
+  grid: '#8a939c',
+  alarm: '#d14343',
+} as const
 
 const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif'
 
@@ -29,45 +35,13 @@ function frame(
   title: string,
   desc: string,
   body: SafeHtml[],
+  className = 'chart',
 ): SafeHtml {
-  return html`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${id}-title ${id}-desc" font-family="${FONT}" font-size="13" fill="currentColor">
+  return html`<svg xmlns="http://www.w3.org/2000/svg" class="${className}" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${id}-title ${id}-desc" font-family="${FONT}" font-size="13" fill="currentColor">
 <title id="${id}-title">${title}</title>
 <desc id="${id}-desc">${desc}</desc>
 ${body}
 </svg>`
-}
-
-/** Horizontal bars, one per funnel step: label, bar (length ∝ people), count and share of the first step. */
-export function funnelChart(
-  steps: readonly FunnelStep[],
-  id = 'funnel',
-  title = 'Course funnel: people reaching each step',
-): SafeHtml {
-  const width = 720
-  const labelWidth = 250
-  const barMax = 340
-  const row = 28
-  const height = Math.max(1, steps.length) * row + 8
-  const max = Math.max(0, ...steps.map((s) => s.people))
-  const bars = steps.map((s, index) => {
-    const y = 4 + index * row
-    const length = max > 0 ? (s.people / max) * barMax : 0
-    const share = percent(s.share)
-    return html`<g>
-<title>${s.step}: ${s.people} (${share})</title>
-<text x="${labelWidth - 8}" y="${n(y + 18)}" text-anchor="end">${shorten(s.step, 34)}</text>
-<rect x="${labelWidth}" y="${n(y + 4)}" width="${n(length)}" height="20" rx="2" fill="${CHART_COLORS.primary}"/>
-<text x="${n(labelWidth + length + 6)}" y="${n(y + 18)}">${s.people} · ${share}</text>
-</g>`
-  })
-  const desc =
-    steps.length === 0
-      ? 'No data yet.'
-      : steps
-          .map((s) => `${s.step}: ${s.people}`)
-          .join('; ')
-          .concat('.')
-  return frame(id, width, height, title, desc, bars)
 }
 
 /** Grouped vertical bars per day: signups and confirmations, with a legend, the top value and dates. */
@@ -115,4 +89,59 @@ export function dailyChart(days: readonly DayFigures[], id = 'daily'): SafeHtml 
       : `From ${first} to ${last}: ${signups} signups and ${confirmations} confirmations` +
         (busiest && busiest.signups > 0 ? `; most signups on ${busiest.day} (${busiest.signups}).` : '.')
   return frame(id, width, height, 'Signups and confirmations per day', desc, [axes, ...bars])
+}
+
+/**
+ * A funnel as a list of HTML meters: each step's label, a bar (its people against the first step's)
+ * and the count with its share. Text at the page's own size, so it reads at 375 px as at 1280.
+ */
+export function funnelList(steps: readonly FunnelStep[], label: string): SafeHtml {
+  if (steps.length === 0) return html`<p class="muted">No figures yet.</p>`
+  const max = Math.max(1, ...steps.map((s) => s.people))
+  return html`<ol class="funnel" aria-label="${label}">${steps.map(
+    (s) => html`<li><span class="step">${s.step}</span>
+<meter min="0" max="${max}" value="${s.people}" aria-label="${s.step}: ${s.people} people (${percent(s.share)})"></meter>
+<span class="num">${s.people.toLocaleString('en-US')} · ${percent(s.share)}</span></li>`,
+  )}</ol>`
+}
+
+/**
+ * One rate against the lines drawn for it (e.g. complaints against Gmail's 0.1 % aim and 0.3 %
+ * limit): a bar from 0 to the rate, on a scale reaching past the highest line, each line marked and
+ * named. Sized to be read at 375 px as drawn (360 units wide).
+ */
+export function rateChart(
+  id: string,
+  title: string,
+  rate: number,
+  lines: readonly { at: number; label: string }[],
+): SafeHtml {
+  const width = 360
+  const left = 8
+  const right = width - 8
+  const top = Math.max(...lines.map((l) => l.at), rate) * 1.25 || 0.01
+  const x = (value: number) => left + (Math.min(value, top) / top) * (right - left)
+  const color = lines.some((l) => rate >= l.at) ? CHART_COLORS.alarm : CHART_COLORS.secondary
+  const marks = lines.map(
+    (
+      l,
+      i,
+    ) => html`<line x1="${n(x(l.at))}" y1="18" x2="${n(x(l.at))}" y2="58" stroke="currentColor" stroke-dasharray="3 3"/>
+<text x="${n(x(l.at))}" y="${i % 2 === 0 ? 12 : 72}" text-anchor="middle">${l.label}</text>`,
+  )
+  const shown = `${(Math.round(rate * 10000) / 100).toFixed(2)} %`
+  const desc = `${shown}; ${lines.map((l) => `${l.label} at ${(l.at * 100).toFixed(1)} %`).join(', ')}${lines.some((l) => rate >= l.at) ? '; over a line' : '; under every line'}.`
+  return frame(
+    id,
+    width,
+    78,
+    title,
+    desc,
+    [
+      html`<rect x="${left}" y="26" width="${right - left}" height="24" rx="3" fill="none" stroke="${CHART_COLORS.grid}"/>
+<rect x="${left}" y="26" width="${n(x(rate) - left)}" height="24" rx="3" fill="${color}"/>`,
+      ...marks,
+    ],
+    'chart rate-chart',
+  )
 }

@@ -1,14 +1,24 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { ADMIN_ACTOR, recordAudit } from '../../audit/log'
 import { tableToCsv } from '../../stats/csv'
+import { readOverview } from '../../stats/overview'
 import { DEFAULT_DAYS, MAX_DAYS, readStats } from '../../stats/report'
 import { isStatsTable, STATS_TABLES, statsTable } from '../../stats/tables'
 import type { WebDeps } from '../deps'
 import { html } from '../html'
 import { messagePage, page } from '../layout'
 import { clientIp, sameOriginPosts } from '../security'
+import { ADMIN_ASSETS, ADMIN_CSS, ADMIN_JS } from './assets'
+import { auditRoutes } from './audit'
 import { adminTokenChecker, bearerToken } from './auth'
-import { dashboardBody } from './dashboard'
+import { courseRoutes } from './courses'
+import { overviewBody } from './dashboard'
+import { healthRoutes } from './health'
+import { type Admin, type AdminTools, adminPage } from './layout'
+import { newsletterRoutes } from './newsletters'
+import { readerRoutes } from './reader-actions'
+import { readerListRoutes } from './readers'
 import {
   ADMIN_SESSION_MS,
   adminTokenTag,
@@ -45,12 +55,25 @@ const wantsPage = (c: Context) => (c.req.header('accept') ?? '').includes('text/
 const retryAfter = (c: Context, ms: number) => c.header('Retry-After', String(Math.ceil(ms / 1000)))
 
 /**
- * /admin: the dashboard, `/admin/stats.csv?table=…` and `/admin/stats.json`, behind ADMIN_TOKEN sent
- * as a bearer token or through the login form. The form opens a session kept in the database (see
- * admin-sessions.ts) and sets an HttpOnly, SameSite=Strict cookie holding only its random id, so
- * logging out ends it in every web process. Without ADMIN_TOKEN the dashboard is switched off.
+ * The admin with its tools: `createWebApp(deps, [..., adminRoutesWith({ mailer })])`. Without the
+ * mailer everything works but "send a test to …", which says so.
  */
-export function adminRoutes(app: Hono, deps: WebDeps): void {
+export function adminRoutesWith(tools: AdminTools): (app: Hono, deps: WebDeps) => void {
+  return (app, deps) => mountAdmin(app, deps, tools)
+}
+
+/** The admin without extra tools (test copies of an issue switched off). */
+export const adminRoutes: (app: Hono, deps: WebDeps) => void = adminRoutesWith({})
+
+/**
+ * /admin, behind ADMIN_TOKEN sent as a bearer token or through the login form: the overview, readers,
+ * newsletters, courses, sending health and the audit log, plus `/admin/stats.csv?table=…` and
+ * `/admin/stats.json`. The form opens a session kept in the database (see sessions.ts) and sets an
+ * HttpOnly, SameSite=Strict cookie holding only its random id, so logging out ends it in every web
+ * process. Every POST under /admin is refused unless it comes from this site's own pages (CSRF), and
+ * every action on a reader or a send is recorded in the audit log. Without ADMIN_TOKEN it is off.
+ */
+function mountAdmin(app: Hono, deps: WebDeps, tools: AdminTools): void {
   const site = deps.config.mail.courseName
   const token = deps.config.adminToken
 
@@ -102,10 +125,23 @@ export function adminRoutes(app: Hono, deps: WebDeps): void {
     return denied(c)
   }
 
-  const sameOrigin = sameOriginPosts(site, deps.config.baseUrl, privateAnswer)
-  app.use('/admin/login', sameOrigin)
-  app.use('/admin/logout', sameOrigin)
+  // Every state-changing form under /admin (login, logout and every action) must come from our pages.
+  app.use('/admin/*', sameOriginPosts(site, deps.config.baseUrl, privateAnswer))
   app.use('/admin/*', requireAdmin) // matches /admin itself too
+
+  const admin: Admin = {
+    deps,
+    tools,
+    site,
+    now: () => deps.clock.now(),
+    audit: (record) => recordAudit(deps.db, { ...record, actor: ADMIN_ACTOR }, deps.clock.now()),
+  }
+  const asset = (body: string, type: string) => (c: Context) => {
+    c.header('Cache-Control', 'private, max-age=31536000, immutable')
+    return c.body(body, 200, { 'Content-Type': type })
+  }
+  app.get(ADMIN_ASSETS.css, asset(ADMIN_CSS, 'text/css; charset=utf-8'))
+  app.get(ADMIN_ASSETS.js, asset(ADMIN_JS, 'text/javascript; charset=utf-8'))
 
   const days = (c: Context) => {
     const value = Number(c.req.query('days'))
@@ -119,18 +155,23 @@ export function adminRoutes(app: Hono, deps: WebDeps): void {
   const report = (c: Context) =>
     readStats(deps.db, deps.content(), deps.clock.now(), { days: days(c), course: course(c) })
 
-  app.get('/admin', async (c) =>
-    c.html(
-      page({
-        title: 'Dashboard',
-        siteName: site,
-        wide: true,
-        body: dashboardBody(await report(c), deps.content().courses),
+  app.get('/admin', async (c) => {
+    const [overview, stats] = await Promise.all([readOverview(deps.db, deps.clock.now()), report(c)])
+    return c.html(
+      adminPage({
+        site,
+        title: 'Overview',
+        section: 'overview',
+        body: overviewBody(overview, stats, deps.content().courses),
       }),
-    ),
-  )
+    )
+  })
 
-  app.get('/admin/stats.json', async (c) => c.json(await report(c)))
+  // The report's figures, with the headline numbers beside them (`overview`).
+  app.get('/admin/stats.json', async (c) => {
+    const [stats, overview] = await Promise.all([report(c), readOverview(deps.db, deps.clock.now())])
+    return c.json({ ...stats, overview })
+  })
 
   app.get('/admin/stats.csv', async (c) => {
     const name = c.req.query('table')
@@ -142,6 +183,13 @@ export function adminRoutes(app: Hono, deps: WebDeps): void {
       'Content-Disposition': `attachment; filename="${name}-${stats.range.to}.csv"`,
     })
   })
+
+  readerListRoutes(app, admin)
+  readerRoutes(app, admin)
+  newsletterRoutes(app, admin)
+  courseRoutes(app, admin)
+  healthRoutes(app, admin)
+  auditRoutes(app, admin)
 
   app.post('/admin/login', async (c) => {
     privateAnswer(c)

@@ -1,5 +1,5 @@
 import { formatDateLabel } from '../../content/compile'
-import type { Course, Lesson, Newsletter } from '../../content/types'
+import type { Course, Lesson, Newsletter, Source } from '../../content/types'
 import { urls } from '../../lib/links'
 import { html, type SafeHtml } from '../html'
 import { page } from '../layout'
@@ -43,6 +43,7 @@ ${next ? html`<a rel="next" href="${link(next)}">${next.title} →</a>` : html`<
 <article>
 <h1>${lesson.title}</h1>
 ${markdownHtml(lesson.markdown)}
+${sourcesSection(lesson.sources)}
 </article>
 <p class="muted">${course.disclaimer}</p>
 ${nav}
@@ -73,6 +74,7 @@ export function issuePage(
 <article>
 <h1>${issue.title}</h1>
 ${markdownHtml(issue.markdown)}
+${sourcesSection(issue.sources)}
 </article>
 <nav class="lesson-nav" aria-label="Newsletter issues">
 ${older ? html`<a rel="prev" href="${link(older)}">← ${older.title}</a>` : html`<span></span>`}
@@ -81,6 +83,20 @@ ${newer ? html`<a rel="next" href="${link(newer)}">${newer.title} →</a>` : htm
 </nav>
 ${context.fromEmail ? '' : html`<section class="card"><h2>Free email courses</h2><p>The newsletter goes to everyone who takes one of our free email courses. <a href="/">See the courses</a>.</p></section>`}`,
   })
+}
+
+/**
+ * What a lesson or issue draws on (front matter `sources:`), under the heading its email links to
+ * (`#sources`). The addresses were checked when the content was loaded (https, a real host).
+ */
+function sourcesSection(sources: readonly Source[] | undefined): SafeHtml | string {
+  if (!sources?.length) return ''
+  return html`<section class="sources" aria-labelledby="sources">
+<h2 id="sources">Sources</h2>
+<ul>
+${sources.map((source) => html`<li><a href="${source.url}">${source.title}</a></li>`)}
+</ul>
+</section>`
 }
 
 function signupBox(context: ReadingContext, course: Course): SafeHtml | string {
