@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   'webhook.remove',
   'webhook.disable',
   'webhook.enable',
+  'webhook.add',
+  'webhook.test',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -7,7 +7,7 @@ import { systemClock } from '../../src/lib/clock'
 import { type Logger, silentLogger } from '../../src/lib/logger'
 import type { Mailer } from '../../src/mail/mailer'
 import { createOutboxMailer } from '../../src/mail/outbox-mailer'
-import { openContent } from '../../src/runtime'
+import { contentSource, openContent } from '../../src/runtime'
 import { createServices, type Services } from '../../src/services'
 import { createTestDb, type Engine, type TestDb } from './db'
 import { FakeClock } from './fake-clock'
@@ -45,6 +45,30 @@ export interface HarnessOptions {
   db?: TestDb
 }
 
+/** Folders no test writes to: their compiled content is shared by the harnesses of one test file. */
+const READ_ONLY_CONTENT = ['lessons', 'newsletters', 'tests/fixtures'].map((dir) => path.join(REPO_ROOT, dir))
+const compiled = new Map<string, Promise<ContentStore>>()
+
+/**
+ * The content for a harness: compiled once per test worker for the read-only folders (compiling the
+ * real courses takes about half a second, and most tests make a harness each), fresh for a test's own
+ * temporary folders, which it may edit.
+ */
+function contentFor(config: Config): Promise<ContentStore> {
+  const readOnly = [config.lessonsDir, config.newslettersDir].every((dir) =>
+    READ_ONLY_CONTENT.some((root) => dir === root || dir.startsWith(`${root}${path.sep}`)),
+  )
+  if (!readOnly) return openContent(config, silentLogger)
+  const key = JSON.stringify(contentSource(config))
+  let store = compiled.get(key)
+  if (!store) {
+    store = openContent(config, silentLogger)
+    compiled.set(key, store)
+    store.catch(() => compiled.delete(key))
+  }
+  return store
+}
+
 /** The whole application on a fresh test database, a temporary outbox and a clock the test moves. */
 export async function createHarness(options: HarnessOptions): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'course-test-'))
@@ -69,7 +93,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
   )
   const db = options.db ?? (await createTestDb(options.engine))
   const clock = new FakeClock(options.start ?? '2027-01-04T08:00:00Z')
-  const content = await openContent(config, silentLogger)
+  const content = await contentFor(config)
   const mailer = options.mailer ? options.mailer(clock, outboxDir) : createOutboxMailer(outboxDir, clock)
   const services = await createServices({
     config,

@@ -6,6 +6,7 @@ import { createWebApp } from '../../src/web/app'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 import { subscribeAndConfirm } from '../helpers/web'
+import { startReceiver } from '../helpers/webhook-receiver'
 
 const TOKEN = 'admin-token-0123456789abcdef'
 const ORIGIN = 'https://course.example.org'
@@ -219,8 +220,53 @@ describe.each(ENGINES)('the admin pages and their actions, through HTTP (%s)', (
     expect(await text('/admin/health')).toContain('turned off in the admin')
     expect((await act('enable')).headers.get('location')).toBe('/admin/health?done=enabled')
     expect((await act('remove')).headers.get('location')).toBe('/admin/health?done=removed')
-    expect(await text('/admin/health')).toContain('None. Add one with')
+    expect(await text('/admin/health')).toContain('None yet.')
     const { rows } = await h.db.query<{ action: string }>('select action from audit_log order by id')
     expect(rows.map((r) => r.action)).toEqual(['webhook.disable', 'webhook.enable', 'webhook.remove'])
+  })
+
+  it('adds an endpoint with its secret shown once, sends it a test event, and keeps bad input', async () => {
+    let secret = ''
+    const receiver = await startReceiver(() => secret)
+    try {
+      expect(await text('/admin/health')).toContain('href="/admin/health/endpoints/new"')
+      expect(await text('/admin/health/endpoints/new')).toContain('name="events" value="email.bounced"')
+      const bad = await app.request('/admin/health/endpoints', {
+        method: 'POST',
+        headers: { ...auth, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'url=ftp%3A%2F%2Fexample.org%2Fx&events=subscriber.confirmed',
+      })
+      expect(bad.status).toBe(400)
+      const again = await bad.text()
+      expect(again).toContain('only http and https')
+      expect(again).toContain('value="ftp://example.org/x"')
+      expect(again).toMatch(/value="subscriber.confirmed" checked/)
+      const added = await app.request('/admin/health/endpoints', {
+        method: 'POST',
+        headers: { ...auth, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([
+          ['url', receiver.url],
+          ['events', 'subscriber.created'],
+          ['events', 'subscriber.confirmed'],
+        ]).toString(),
+      })
+      expect(added.status).toBe(200)
+      secret = /<code>(whsec_[^<]+)<\/code>/.exec(await added.text())![1]!
+      const [endpoint] = (
+        await h.db.query<{ id: number; events: string[] }>('select id, events from webhook_endpoints')
+      ).rows
+      expect(endpoint!.events).toEqual(['subscriber.created', 'subscriber.confirmed'])
+      const tested = await post(`/admin/health/endpoints/${endpoint!.id}`, { action: 'test' })
+      expect(tested.headers.get('location')).toBe('/admin/health?done=tested')
+      expect(receiver.received).toMatchObject([{ type: 'webhook.test', verified: true }])
+      expect(await text('/admin/health?done=tested')).toContain('The test event was delivered')
+      receiver.answerWith(() => 503)
+      const failed = await post(`/admin/health/endpoints/${endpoint!.id}`, { action: 'test' })
+      expect(failed.headers.get('location')).toBe('/admin/health?done=test-failed')
+      const { rows } = await h.db.query<{ action: string }>('select action from audit_log order by id')
+      expect(rows.map((r) => r.action)).toEqual(['webhook.add', 'webhook.test', 'webhook.test'])
+    } finally {
+      await receiver.close()
+    }
   })
 })

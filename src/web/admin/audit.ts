@@ -40,6 +40,10 @@ export function describeAudit(entry: AuditEntry): SafeHtml {
       return html`turned off webhook endpoint ${entry.target ?? ''}`
     case 'webhook.enable':
       return html`turned on webhook endpoint ${entry.target ?? ''}`
+    case 'webhook.add':
+      return html`added webhook endpoint ${entry.target ?? ''}`
+    case 'webhook.test':
+      return html`sent a test event to webhook endpoint ${entry.target ?? ''}`
     default:
       return html`${entry.action} ${entry.target ?? ''} ${who}`
   }

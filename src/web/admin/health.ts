@@ -20,12 +20,16 @@ import {
   noticeFor,
   redirectDone,
 } from './layout'
+import { sendTestEvent } from './webhooks'
 
 const NOTICES: Record<string, string> = {
   removed: 'The webhook endpoint is removed, with its deliveries.',
   disabled: 'The webhook endpoint is turned off: its deliveries wait until it is on again.',
   enabled: 'The webhook endpoint is on again: what waited goes now.',
   missing: 'There is no such webhook endpoint (removed meanwhile?).',
+  tested: 'The test event was delivered: the endpoint answered 2xx.',
+  'test-failed':
+    'The endpoint did not accept the test event (its answer is in the recent deliveries); the workers retry it.',
 }
 
 /** Recent deliveries shown under each webhook endpoint. */
@@ -78,6 +82,7 @@ ${dataTable(
 )}
 <form method="post" action="/admin/health/endpoints/${e.id}" class="inline">
 <button type="submit" name="action" value="${on ? 'disable' : 'enable'}" class="secondary">${on ? 'Turn off' : 'Turn on'}<span class="visually-hidden"> ${e.url}</span></button>
+<button type="submit" name="action" value="test" class="secondary">Send a test event<span class="visually-hidden"> to ${e.url}</span></button>
 <button type="submit" name="action" value="remove" class="secondary">Remove<span class="visually-hidden"> ${e.url}</span></button>
 </form>
 </section>`
@@ -107,7 +112,8 @@ ${dataTable(
   { caption: 'Most frequent failures', empty: 'No email failed for good.' },
 )}
 <h2>Webhook endpoints</h2>
-${endpoints.length === 0 ? html`<p class="muted">None. Add one with <code>npm run course -- webhooks add &lt;url&gt;</code>.</p>` : endpointSections}`,
+${endpoints.length === 0 ? html`<p class="muted">None yet.</p>` : endpointSections}
+<p><a href="/admin/health/endpoints/new">Add a webhook endpoint</a> (or <code>npm run course -- webhooks add &lt;url&gt;</code>)</p>`,
       }),
     )
   })
@@ -122,6 +128,11 @@ ${endpoints.length === 0 ? html`<p class="muted">None. Add one with <code>npm ru
       await removeEndpoint(deps.db, endpoint.id)
       await admin.audit({ action: 'webhook.remove', target: endpoint.url })
       return redirectDone(c, '/admin/health', 'removed')
+    }
+    if (action === 'test') {
+      const ok = await sendTestEvent(admin, endpoint.id)
+      await admin.audit({ action: 'webhook.test', target: endpoint.url })
+      return redirectDone(c, '/admin/health', ok ? 'tested' : 'test-failed')
     }
     if (action !== 'disable' && action !== 'enable') return c.text('Unknown action.', 400)
     const disable = action === 'disable'

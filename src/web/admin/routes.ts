@@ -26,6 +26,7 @@ import {
   openAdminSession,
   touchAdminSession,
 } from './sessions'
+import { webhookEndpointRoutes } from './webhooks'
 
 /** The login cookie: a random session id. Path=/admin keeps it off every other request. */
 export const ADMIN_COOKIE = 'course_admin'
@@ -189,6 +190,7 @@ function mountAdmin(app: Hono, deps: WebDeps, tools: AdminTools): void {
   newsletterRoutes(app, admin)
   courseRoutes(app, admin)
   healthRoutes(app, admin)
+  webhookEndpointRoutes(app, admin)
   auditRoutes(app, admin)
 
   app.post('/admin/login', async (c) => {
