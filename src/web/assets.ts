@@ -23,7 +23,7 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 .card > :is(h2, h3):first-of-type { margin-top: 0; }
 .muted, .hint { color: var(--muted); font-size: 0.95rem; }
 label { display: block; font-weight: 600; margin: 1rem 0 0.25rem; }
-input[type=email], input[type=text], input[type=password], select { width: 100%; font: inherit; padding: 0.6rem 0.7rem; color: var(--fg);
+input[type=email], input[type=text], input[type=url], input[type=password], select { width: 100%; font: inherit; padding: 0.6rem 0.7rem; color: var(--fg);
   background: var(--card); border: 2px solid var(--border); border-radius: 6px; }
 input[aria-invalid=true] { border-color: var(--error); }
 .check { display: flex; gap: 0.5rem; align-items: flex-start; font-weight: 400; }
@@ -79,6 +79,22 @@ export const SIGNUP_JS = `
 })();
 `.trim()
 
+/** Sizes each `iframe.mail` to its email's full height (the dev inbox and the admin's previews). */
+export const FIT_MAIL_FRAMES = `
+  var frames = document.querySelectorAll('iframe.mail');
+  for (var i = 0; i < frames.length; i++) {
+    (function (frame) {
+      function fit() {
+        try {
+          var root = frame.contentDocument && frame.contentDocument.documentElement;
+          if (root && root.scrollHeight > 0) frame.style.height = root.scrollHeight + 2 + 'px';
+        } catch (e) {}
+      }
+      frame.addEventListener('load', fit);
+      fit();
+    })(frames[i]);
+  }`
+
 /**
  * The development pages (local inbox, email previews): reload the inbox when mail arrives (it asks
  * /dev/inbox/state every two seconds), and make each email frame as tall as its email. No inline
@@ -96,23 +112,12 @@ export const DEV_JS = `
         .catch(function () {});
     }, 2000);
   }
-  var frames = document.querySelectorAll('iframe.mail');
-  for (var i = 0; i < frames.length; i++) {
-    (function (frame) {
-      function fit() {
-        try {
-          var root = frame.contentDocument && frame.contentDocument.documentElement;
-          if (root && root.scrollHeight > 0) frame.style.height = root.scrollHeight + 2 + 'px';
-        } catch (e) {}
-      }
-      frame.addEventListener('load', fit);
-      fit();
-    })(frames[i]);
-  }
+${FIT_MAIL_FRAMES}
 })();
 `.trim()
 
-const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 10)
+/** A short content hash for an asset's versioned path. */
+export const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 10)
 
 /** Versioned paths, so browsers may cache the files for long. */
 export const ASSET_PATHS = {

@@ -63,6 +63,7 @@ describe.skipIf(!CHROMIUM_PATH)('the admin is accessible, in Chromium', () => {
       issue: '/admin/newsletters/healed-results',
       courses: '/admin/courses',
       health: '/admin/health',
+      'new endpoint': '/admin/health/endpoints/new',
       audit: '/admin/audit',
     }
     browser = await launchChromium(CHROMIUM_PATH as string)
@@ -121,6 +122,7 @@ describe.skipIf(!CHROMIUM_PATH)('the admin is accessible, in Chromium', () => {
           'issue',
           'courses',
           'health',
+          'new endpoint',
           'audit',
         ])
           it(`${name}: no serious axe violation${width === '375 px' ? ', nothing scrolls sideways' : ''}`, async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { FIT_MAIL_FRAMES, version } from '../assets'
 
 /**
  * The admin's own stylesheet and script, served by the admin routes behind the login (the site's
@@ -95,23 +95,9 @@ export const ADMIN_JS = `
         .catch(function () {});
     }, 2000);
   }
-  var frames = document.querySelectorAll('iframe.mail');
-  for (var j = 0; j < frames.length; j++) {
-    (function (frame) {
-      function fit() {
-        try {
-          var root = frame.contentDocument && frame.contentDocument.documentElement;
-          if (root && root.scrollHeight > 0) frame.style.height = root.scrollHeight + 2 + 'px';
-        } catch (e) {}
-      }
-      frame.addEventListener('load', fit);
-      fit();
-    })(frames[j]);
-  }
+${FIT_MAIL_FRAMES}
 })();
 `.trim()
-
-const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 10)
 
 /** Versioned paths under /admin (the login cookie's path), cached for long by the browser. */
 export const ADMIN_ASSETS = {

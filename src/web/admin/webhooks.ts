@@ -89,7 +89,7 @@ ${error ? html`<p class="error" role="alert" id="url-error">${error}</p>` : ''}
 <fieldset><legend>Events (none ticked: every event)</legend>
 ${EVENT_TYPES.map(
   (type) =>
-    html`<label><input type="checkbox" name="events" value="${type}"${form.events.includes(type) ? html` checked` : ''}> <code>${type}</code></label><br>`,
+    html`<label class="check"><input type="checkbox" name="events" value="${type}"${form.events.includes(type) ? html` checked` : ''}> <code>${type}</code></label>`,
 )}
 </fieldset>
 <button type="submit">Add endpoint</button>
