@@ -68,6 +68,10 @@ export function openPg(options: PgOptions): Db {
   })
   // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // A client's connection can report its end after the client left a transaction or a pool query (the
+  // server's "terminating connection" arrives after the cut was seen, while the pool discards it): with
+  // no listener that late 'error' event would end the process. Queries on it fail on their own.
+  pool.on('connect', (client) => client.on('error', () => {}))
   return {
     engine: options.socketDir ? 'pglite' : 'postgres',
     async query<T>(sql: string, params?: readonly unknown[]) {
