@@ -1,7 +1,7 @@
-#!/usr/bin/env -S node --max-old-space-size=512
-// `course <command>` after `npm link` (or from node_modules/.bin): runs the TypeScript CLI through tsx,
-// with the same heap setting as `npm run course` (see the README's Performance section).
-import { register } from 'tsx/esm/api'
+#!/usr/bin/env -S node --max-old-space-size=512 --max-semi-space-size=2
+// `course <command>` (`npm run course -- <command>`, or after `npm link`): the operator's command line,
+// run from the compiled JavaScript (compiled first when the sources changed; see build.js).
+import { ensureBuilt } from './build.js'
 
-register()
-await import('../src/cli.ts')
+const dist = await ensureBuilt()
+await import(`${dist}/cli.js`)

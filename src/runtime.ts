@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { Config } from './config'
 import { type ContentError, type ContentSource, ContentStore } from './content/catalog'
 import { formatProblem } from './content/types'
@@ -7,7 +8,13 @@ import type { Logger } from './lib/logger'
 import type { Mailer } from './mail/mailer'
 import { createOutboxMailer } from './mail/outbox-mailer'
 import { createResendMailer } from './mail/resend-mailer'
-import { createServices, type Services } from './services'
+import {
+  type CoreServices,
+  createCoreServices,
+  createServices,
+  type ServiceInputs,
+  type Services,
+} from './services'
 
 /** The real mailer for the configuration: Resend with an API key, else the Maildir outbox. */
 export function createMailer(config: Config, clock: Clock = systemClock): Mailer {
@@ -22,6 +29,7 @@ export function contentSource(config: Config): ContentSource {
   return {
     lessonsDir: config.lessonsDir,
     newslettersDir: config.newslettersDir,
+    cacheDir: path.join(config.dataDir, 'cache'),
     site: {
       courseName: config.mail.courseName,
       baseUrl: config.baseUrl,
@@ -57,10 +65,10 @@ export async function openContent(
   return store
 }
 
-export interface Runtime {
+export interface Runtime<S extends CoreServices = Services> {
   database: OpenedDatabase
   content: ContentStore
-  services: Services
+  services: S
   close(): Promise<void>
 }
 
@@ -68,18 +76,33 @@ export interface Runtime {
  * Builds the real dependencies (database, content, mailer) and the services on top. The one place,
  * with main.ts, where real ports are made.
  */
-export async function openRuntime(
+export function openRuntime(config: Config & { secret: string }, options: RuntimeOptions): Promise<Runtime> {
+  return open(config, options, createServices)
+}
+
+/** As {@link openRuntime}, without the web app: what commands use (they never load its modules). */
+export function openCoreRuntime(
   config: Config & { secret: string },
-  options: {
-    role: string
-    serve: boolean
-    logger: Logger
-    clock?: Clock
-    onStorageFailure?: (error: Error) => void
-    /** For commands that send nothing: broken content is reported here and its valid part used. */
-    onBrokenContent?: (error: ContentError) => void
-  },
-): Promise<Runtime> {
+  options: RuntimeOptions,
+): Promise<Runtime<CoreServices>> {
+  return open(config, options, createCoreServices)
+}
+
+export interface RuntimeOptions {
+  role: string
+  serve: boolean
+  logger: Logger
+  clock?: Clock
+  onStorageFailure?: (error: Error) => void
+  /** For commands that send nothing: broken content is reported here and its valid part used. */
+  onBrokenContent?: (error: ContentError) => void
+}
+
+async function open<S extends CoreServices>(
+  config: Config & { secret: string },
+  options: RuntimeOptions,
+  create: (inputs: ServiceInputs) => Promise<S>,
+): Promise<Runtime<S>> {
   const { logger } = options
   const content = await openContent(config, logger, options.onBrokenContent)
   const database = await openDatabase(config, {
@@ -90,7 +113,7 @@ export async function openRuntime(
   })
   try {
     const clock = options.clock ?? systemClock
-    const services = await createServices({
+    const services = await create({
       config,
       db: database.db,
       mailer: createMailer(config),

@@ -18,27 +18,29 @@ import { newsletterPolicy } from './newsletters/policy'
 import { finishIssues, startDueIssues } from './newsletters/sends'
 import { confirmationPolicy, invitationPolicy } from './subscribers/asks'
 import type { SubscriberDeps } from './subscribers/deps'
-import { adminRoutesWith } from './web/admin/routes'
-import { apiRoutes } from './web/api'
-import { createWebApp } from './web/app'
 import type { WebDeps } from './web/deps'
-import { archiveRoutes } from './web/routes/archive'
-import { webhookRoutes } from './web/routes/webhooks'
 import { WebhookProcessor } from './webhooks/processor'
 
 const DAY_MS = 86_400_000
+/** The throttle's rate when mail goes to the local outbox (the highest RESEND_RATE_LIMIT allows). */
+const OUTBOX_CALLS_PER_SECOND = 1000
 const EVENT_RETENTION_MS = 30 * DAY_MS
 const IDEMPOTENCY_RETENTION_MS = DAY_MS
 
 /** Everything the processes run, wired from ports that the caller built (real ones, or fakes in tests). */
-export interface Services {
+export interface Services extends CoreServices {
+  /** The web app (pages, signup, admin, API, provider webhooks). */
+  web: Hono
+}
+
+/** What commands need: everything but the web app (whose modules a command then never loads). */
+export interface CoreServices {
   mailer: Mailer
   subscribers: SubscriberDeps
   sender: Sender
   scheduler: Scheduler
   /** One tick as the scheduler runs it (`course run-due` and tests call it). */
   tick(options?: { onBatch?: (report: SendReport) => void }): Promise<SendReport>
-  web: Hono
   webDeps: WebDeps
   webhooks: WebhookProcessor
   /** Delivers outgoing webhook events from their outbox table (started by workers). */
@@ -57,14 +59,40 @@ export interface ServiceInputs {
   content: ContentStore
 }
 
-/**
- * Wires the services: the engine with each kind's policy, the domain's work around each tick, the web
- * app. Does no I/O beyond initialising the shared throttle row.
- */
+/** The services and the web app (its modules are loaded here, not by commands that need none of it). */
 export async function createServices(input: ServiceInputs): Promise<Services> {
+  const core = await createCoreServices(input)
+  const [{ createWebApp }, { archiveRoutes }, { webhookRoutes }, { adminRoutesWith }, { apiRoutes }] =
+    await Promise.all([
+      import('./web/app'),
+      import('./web/routes/archive'),
+      import('./web/routes/webhooks'),
+      import('./web/admin/routes'),
+      import('./web/api'),
+    ])
+  const web = createWebApp(core.webDeps, [
+    archiveRoutes,
+    webhookRoutes(core.webhooks),
+    adminRoutesWith({ mailer: core.mailer }),
+    apiRoutes,
+  ])
+  return { ...core, web }
+}
+
+/**
+ * Wires the services: the engine with each kind's policy, the domain's work around each tick, what the
+ * web app is built from. Does no I/O beyond initialising the shared throttle row.
+ */
+export async function createCoreServices(input: ServiceInputs): Promise<CoreServices> {
   const { config, db, mailer, clock, logger, content } = input
   const realClock = input.realClock ?? clock
-  await initThrottle(db, config.resend.rateLimit, realClock.now())
+  // RESEND_RATE_LIMIT is the provider's limit; the local outbox has none, so its calls are paced
+  // only by the throttle's highest rate (a burst of confirmations reaches the inbox in seconds).
+  await initThrottle(
+    db,
+    mailer.transport === 'outbox' ? OUTBOX_CALLS_PER_SECOND : config.resend.rateLimit,
+    realClock.now(),
+  )
   const schedule = { sendHour: config.schedule.sendHour, sendDays: config.schedule.sendDays }
   const courseList = (current = content.current): CourseSettings[] =>
     current.courses.map((c) => ({ slug: c.slug, lessons: c.lessons, schedule, pacing: c.pacing }))
@@ -146,12 +174,6 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     devInboxDir,
   }
   const webhooks = new WebhookProcessor({ db, clock, logger })
-  const web = createWebApp(webDeps, [
-    archiveRoutes,
-    webhookRoutes(webhooks),
-    adminRoutesWith({ mailer }),
-    apiRoutes,
-  ])
   const events = new EventDispatcher({
     db,
     clock: realClock,
@@ -170,7 +192,6 @@ export async function createServices(input: ServiceInputs): Promise<Services> {
     sender,
     scheduler,
     tick: (options = {}) => runTick(tickDeps, options),
-    web,
     webDeps,
     webhooks,
     events,

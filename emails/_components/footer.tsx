@@ -1,4 +1,5 @@
 import { Hr, Section, Text } from 'react-email'
+import { DISCLAIMER } from '../_lib/disclaimer'
 import { EmailLink } from './link'
 import { styles } from './theme'
 
@@ -18,8 +19,7 @@ export interface FooterProps {
   sources?: { url: string; of: string }
 }
 
-export const DISCLAIMER =
-  'This course is education, not medical advice. Talk to a qualified practitioner or doctor about your own situation.'
+export { DISCLAIMER }
 
 /**
  * A " · " between links in the HTML that becomes a line break in the text part, so each link's long

@@ -2,7 +2,8 @@ import { type Config, loadConfig, resolveSecret } from '../config'
 import type { ContentError } from '../content/catalog'
 import type { Clock } from '../lib/clock'
 import { createLogger, type Logger } from '../lib/logger'
-import { openRuntime, type Runtime } from '../runtime'
+import { openCoreRuntime, type Runtime } from '../runtime'
+import type { CoreServices } from '../services'
 import { type CliIo, writeLine } from './io'
 
 /** What every command gets: its streams, and lazy access to configuration and the running parts. */
@@ -14,7 +15,7 @@ export interface CliContext {
    * Opens the database, content and services (closing them is the caller's job). `sends: false`:
    * the command sends nothing, so broken content only earns a warning (with the valid part in use).
    */
-  open(options?: { clock?: Clock; logLevel?: string; sends?: boolean }): Promise<Runtime>
+  open(options?: { clock?: Clock; logLevel?: string; sends?: boolean }): Promise<Runtime<CoreServices>>
 }
 
 export function createCliContext(io: CliIo, command: string): CliContext {
@@ -36,7 +37,7 @@ export function createCliContext(io: CliIo, command: string): CliContext {
           `warning: the content has ${error.problems.length} problem(s) (npm run build lists them); ` +
             `course ${command} sends nothing, so it goes on with the lessons and issues that are valid.`,
         )
-      return openRuntime(context.config(), {
+      return openCoreRuntime(context.config(), {
         role: `cli:${command}`,
         serve: false,
         logger: context.logger(options.logLevel),
@@ -49,7 +50,10 @@ export function createCliContext(io: CliIo, command: string): CliContext {
 }
 
 /** Runs `work` on an opened runtime that sends nothing, and closes it whatever happens. */
-export async function withRuntime<T>(ctx: CliContext, work: (runtime: Runtime) => Promise<T>): Promise<T> {
+export async function withRuntime<T>(
+  ctx: CliContext,
+  work: (runtime: Runtime<CoreServices>) => Promise<T>,
+): Promise<T> {
   const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     return await work(runtime)

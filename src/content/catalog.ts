@@ -1,13 +1,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
-import {
-  compileConfirmation,
-  compileInvitation,
-  compileLesson,
-  compileNewsletter,
-  type LessonContext,
-  type SiteInfo,
-} from './compile'
+import type { LessonContext, SiteInfo } from './compile'
+import { compileKey, readCompiled, writeCompiled } from './compiled-cache'
 import { loadCourses, offersNextNow } from './courses'
 import { loadNewsletters } from './load'
 import type { CompiledEmail } from './personalize'
@@ -45,6 +39,8 @@ export interface ContentSource {
   lessonsDir: string
   newslettersDir: string
   site: SiteInfo
+  /** Where compiled emails are kept between starts (see compiled-cache.ts); none: compile each time. */
+  cacheDir?: string
 }
 
 /** Every Markdown file under `dir` (and its course folders), as `name:size:mtime`. */
@@ -120,29 +116,46 @@ export async function loadContent(source: ContentSource): Promise<Content> {
   if (problems.length > 0) throw new ContentError(problems)
 
   const index = indexContent(courses, loaded.newsletters)
-  const compiled = new Map<string, CompiledEmail>()
-  for (const course of courses) {
-    for (const [i, lesson] of course.lessons.entries())
-      compiled.set(
-        compiledKey('lesson', course.slug, lesson.slug),
-        await compileLesson(lesson, lessonContext(course, i, index.course), source.site),
-      )
-    compiled.set(
-      compiledKey('confirmation', course.slug, null),
-      await compileConfirmation(course, source.site),
-    )
-    compiled.set(compiledKey('invitation', course.slug, null), await compileInvitation(course, source.site))
+  const key = compileKey({ site: source.site, courses, newsletters: loaded.newsletters })
+  let compiled = source.cacheDir ? readCompiled(source.cacheDir, key) : null
+  if (!compiled) {
+    compiled = await compileAll(courses, loaded.newsletters, index.course, source.site)
+    if (source.cacheDir) writeCompiled(source.cacheDir, key, compiled)
   }
-  for (const issue of loaded.newsletters)
-    compiled.set(compiledKey('newsletter', null, issue.slug), await compileNewsletter(issue, source.site))
+  const emails = compiled
   return Object.freeze({
     courses: Object.freeze(courses),
     newsletters: Object.freeze(loaded.newsletters),
     fingerprint,
     ...index,
     compiled: (kind: EmailKind, course: string | null, slug: string | null) =>
-      compiled.get(compiledKey(kind, course, slug)),
+      emails.get(compiledKey(kind, course, slug)),
   })
+}
+
+/** Renders every email of the content with React Email (loaded here only: a cached compile needs none of it). */
+async function compileAll(
+  courses: readonly Course[],
+  newsletters: readonly Newsletter[],
+  courseOf: (slug: string) => Course | undefined,
+  site: SiteInfo,
+): Promise<Map<string, CompiledEmail>> {
+  const { compileConfirmation, compileInvitation, compileLesson, compileNewsletter } = await import(
+    './compile'
+  )
+  const compiled = new Map<string, CompiledEmail>()
+  for (const course of courses) {
+    for (const [i, lesson] of course.lessons.entries())
+      compiled.set(
+        compiledKey('lesson', course.slug, lesson.slug),
+        await compileLesson(lesson, lessonContext(course, i, courseOf), site),
+      )
+    compiled.set(compiledKey('confirmation', course.slug, null), await compileConfirmation(course, site))
+    compiled.set(compiledKey('invitation', course.slug, null), await compileInvitation(course, site))
+  }
+  for (const issue of newsletters)
+    compiled.set(compiledKey('newsletter', null, issue.slug), await compileNewsletter(issue, site))
+  return compiled
 }
 
 /**

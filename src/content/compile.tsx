@@ -5,6 +5,7 @@ import InvitationEmail, { type Props as InvitationProps } from '../../emails/inv
 import LessonEmail, { type Props as LessonProps } from '../../emails/lesson'
 import NewsletterEmail, { type Props as NewsletterProps } from '../../emails/newsletter'
 import { urls } from '../lib/links'
+import { formatDateLabel } from './dates'
 import { type CompiledEmail, type PersonalValues, toTemplate } from './personalize'
 import { PLACEHOLDERS } from './placeholders'
 import type { Course, Lesson, Newsletter, Pacing } from './types'
@@ -43,16 +44,6 @@ const TEXT_OPTIONS = {
 async function renderParts(element: ReactElement): Promise<{ html: string; text: string }> {
   const html = await render(element)
   return { html, text: `${toPlainText(html, TEXT_OPTIONS).trim()}\n` }
-}
-
-/** Formats YYYY-MM-DD as "16 November 2026". */
-export function formatDateLabel(date: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(`${date}T00:00:00Z`))
 }
 
 /** The values every personal placeholder stands for, as compiled once (personalize fills them). */

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { DISCLAIMER } from '../../emails/_components/footer'
+import { DISCLAIMER } from '../../emails/_lib/disclaimer'
 import { courseFrontMatter } from './front-matter'
 import { COURSE_FILE, checkFile, loadLessons } from './load'
 import type { ContentProblem, Course, Lesson, Pacing } from './types'

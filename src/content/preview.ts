@@ -1,4 +1,3 @@
-import { urls, viewInBrowserUrl } from '../lib/links'
 import { type Content, lessonContext } from './catalog'
 import {
   confirmationProps,
@@ -9,7 +8,10 @@ import {
   newsletterProps,
   type SiteInfo,
 } from './compile'
-import type { CompiledEmail, PersonalValues } from './personalize'
+import type { CompiledEmail } from './personalize'
+import { sampleValues } from './sample-values'
+
+export { sampleValues }
 
 /**
  * Every email of the content with sample personal values, for the author's previews (React Email's
@@ -28,28 +30,6 @@ export interface PreviewEmail {
   subject: string
   template: PreviewTemplate
   props: object
-}
-
-/** Sample values: a reader called Sam, and the site's own addresses with "preview" for each token. */
-export function sampleValues(
-  baseUrl: string,
-  course: string | null,
-  slug: string,
-  kind: CompiledEmail['kind'],
-): PersonalValues {
-  const c = course ?? ''
-  const token = 'preview'
-  const list = kind === 'newsletter' ? 'newsletter' : kind === 'confirmation' ? undefined : c
-  return {
-    firstName: 'Sam',
-    unsubscribeUrl: urls.unsubscribe(baseUrl, token, list),
-    preferencesUrl: urls.preferences(baseUrl, token),
-    viewInBrowserUrl: viewInBrowserUrl(baseUrl, kind, course, slug, { fromEmail: true }),
-    confirmUrl: urls.confirm(baseUrl, token, c),
-    startUrl: urls.start(baseUrl, c, token),
-    offerUrl: urls.start(baseUrl, c, token),
-    nextUrl: urls.next(baseUrl, c, slug, token),
-  }
 }
 
 /** Each course's lessons, confirmation and invitation, then each newsletter issue. */

@@ -1,9 +1,22 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Db } from './db'
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
+/**
+ * The migrations folder: beside this file when run from src/, or src/db/migrations of the project
+ * when run from the compiled JavaScript under dist/ (see bin/build.js).
+ */
+function findMigrationsDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    for (const candidate of [path.join(dir, 'migrations'), path.join(dir, 'src', 'db', 'migrations')])
+      if (existsSync(path.join(candidate, '001_init.sql'))) return candidate
+    if (path.dirname(dir) === dir) return path.join(here, 'migrations')
+  }
+}
+
+const MIGRATIONS_DIR = findMigrationsDir()
 
 export interface Migration {
   version: number

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import v8 from 'node:v8'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { type Db, parseInt8, TYPE_OIDS } from '../../src/db/db'
 import { type Migration, migrate } from '../../src/db/migrate'
 import { openPg } from '../../src/db/pg-adapter'
-import { type PgliteDb, wrapPglite } from '../../src/db/pglite-adapter'
+import { PGLITE_START_PARAMS, type PgliteDb, wrapPglite } from '../../src/db/pglite-adapter'
 
 export type Engine = 'pglite' | 'postgres'
 
@@ -17,11 +19,19 @@ export const ENGINES: Engine[] = POSTGRES_URL ? ['pglite', 'postgres'] : ['pglit
 
 let sharedPglite: Promise<PgliteDb> | null = null
 
-/** One in-memory PGlite per test file: creating one takes seconds, a schema takes milliseconds. */
+/**
+ * One in-memory PGlite per test file, with the embedded default's settings (see openPglite), started
+ * from the empty database global setup made (initdb takes seconds); a schema takes milliseconds.
+ */
 function pgliteInstance(): Promise<PgliteDb> {
-  sharedPglite ??= PGlite.create({
-    parsers: { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: (v: string) => v },
-  }).then(wrapPglite)
+  if (!sharedPglite) {
+    v8.setFlagsFromString('--liftoff-only')
+    sharedPglite = PGlite.create({
+      loadDataDir: new Blob([readFileSync(inject('pgliteTemplate'))]),
+      startParams: PGLITE_START_PARAMS,
+      parsers: { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: (v: string) => v },
+    }).then((pglite) => wrapPglite(pglite))
+  }
   return sharedPglite
 }
 

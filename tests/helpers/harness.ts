@@ -59,7 +59,9 @@ function contentFor(config: Config): Promise<ContentStore> {
     READ_ONLY_CONTENT.some((root) => dir === root || dir.startsWith(`${root}${path.sep}`)),
   )
   if (!readOnly) return openContent(config, silentLogger)
-  const key = JSON.stringify(contentSource(config))
+  // Not the cache folder: each harness has its own, and the content is the same.
+  const { cacheDir: _ownFolder, ...source } = contentSource(config)
+  const key = JSON.stringify(source)
   let store = compiled.get(key)
   if (!store) {
     store = openContent(config, silentLogger)

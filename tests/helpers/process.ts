@@ -23,12 +23,18 @@ export interface Spawned {
   waitFor(pattern: RegExp, ms?: number): Promise<void>
 }
 
+/** What users run for each entry point: the launchers that run the compiled JavaScript (bin/build.js). */
+const LAUNCHERS: Record<string, string> = { 'src/main.ts': 'bin/start.js', 'src/cli.ts': 'bin/course.js' }
+
 /**
- * Runs a TypeScript entry point of the project in its own Node process (no tsx wrapper process, so a
- * signal reaches the process that holds the database).
+ * Runs an entry point of the project in its own Node process as its npm script does: `src/main.ts`
+ * and `src/cli.ts` from the compiled JavaScript (`npm start`, `npm run course`), scripts through tsx
+ * (`npm run email:dev`); with no wrapper process, so a signal reaches the process that holds the database.
  */
 export function spawnTs(entry: string, args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
+  const launcher = LAUNCHERS[entry]
+  const command = launcher ? [path.join(ROOT, launcher)] : ['--import', 'tsx', path.join(ROOT, entry)]
+  const child = spawn(process.execPath, [...command, ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -101,14 +101,14 @@ describe.runIf(UNSHARE)('npm start on a disk that fills up', () => {
     const script = `
       set -u
       mkdir -p "${disk}" && mount -t tmpfs -o size=64m tmpfs "${disk}" || exit 90
-      node --import tsx src/main.ts &
+      node bin/start.js &
       server=$!
       while [ ! -f "${ready}" ]; do sleep 0.05; done
       dd if=/dev/zero of="${disk}/filler" bs=1M 2>/dev/null
       wait $server
       echo "server exited with $?"
       rm -f "${disk}/filler" && mount -o remount,size=256m "${disk}"
-      node --import tsx src/cli.ts subscribers export
+      node bin/course.js subscribers export
     `
     writeFileSync(path.join(dir, 'run.sh'), script)
     const child = spawn('unshare', [...UNSHARE!, 'sh', path.join(dir, 'run.sh')], {
@@ -186,7 +186,7 @@ describe.runIf(UNSHARE)('npm start on a disk that fills up', () => {
       spawnSync('umount', [disk])
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 180_000)
 })
 
 function signup(base: string, email: string): Promise<number> {

@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono'
 import type { Content } from '../../content/catalog'
 import { personalize } from '../../content/personalize'
-import { sampleValues } from '../../content/preview'
+import { sampleValues } from '../../content/sample-values'
 import { issueProgress } from '../../delivery/store/reads'
 import { maskEmail } from '../../lib/logger'
 import { planIssueSend, sendTestCopy } from '../../newsletters/issue'

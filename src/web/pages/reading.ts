@@ -1,4 +1,4 @@
-import { formatDateLabel } from '../../content/compile'
+import { formatDateLabel } from '../../content/dates'
 import type { Course, Lesson, Newsletter, Source } from '../../content/types'
 import { urls } from '../../lib/links'
 import { html, type SafeHtml } from '../html'

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono'
 import type { Content } from '../../content/catalog'
-import { formatDateLabel } from '../../content/compile'
+import { formatDateLabel } from '../../content/dates'
 import { escapeHtml } from '../../content/personalize'
 import type { Course, Newsletter } from '../../content/types'
 import { urls } from '../../lib/links'

@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono'
 import type { Content } from '../../content/catalog'
 import { type CompiledEmail, personalize } from '../../content/personalize'
-import { sampleValues } from '../../content/preview'
+import { sampleValues } from '../../content/sample-values'
 import { formatProblem } from '../../content/types'
 import type { WebDeps } from '../deps'
 import { html } from '../html'

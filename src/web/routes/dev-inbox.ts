@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { Context, Hono } from 'hono'
-import { type ParsedMail, simpleParser } from 'mailparser'
+import type { ParsedMail, SimpleParserOptions } from 'mailparser'
 import type { WebDeps } from '../deps'
 import { html } from '../html'
 import { messagePage, page } from '../layout'
@@ -49,6 +49,12 @@ function findMessage(dir: string, id: string): Entry | undefined {
 }
 
 /** What the X-Course-Tags header says of a message: its kind, course and item. */
+/** mailparser, loaded when the inbox is first opened: a server nobody reads the inbox of never holds it. */
+async function simpleParser(source: Buffer, options: SimpleParserOptions = {}): Promise<ParsedMail> {
+  const mailparser = await import('mailparser')
+  return mailparser.simpleParser(source, options)
+}
+
 function tagsOf(mail: ParsedMail): Record<string, string> {
   const header = mail.headers.get('x-course-tags')
   const text = typeof header === 'string' ? header : ''
