@@ -68,7 +68,9 @@ const emptyReport = (): SendReport => ({
  * or pausing.
  */
 export class Sender {
-  #soon: Promise<unknown> = Promise.resolve()
+  /** The send of gathered `sendSoon` asks in flight, if any, and the asks waiting for the next one. */
+  #soon: Promise<void> | null = null
+  readonly #wanted: number[] = []
   readonly #abort = new AbortController()
 
   constructor(private readonly deps: SenderDeps) {}
@@ -82,19 +84,37 @@ export class Sender {
     return this.#abort.signal.aborted
   }
 
-  /** Sends these queued deliveries now (confirmation, lesson day 0) instead of at the next tick. */
+  /**
+   * Sends these queued deliveries now (confirmation, lesson day 0) instead of at the next tick. Asks
+   * that arrive while a send is in flight are gathered and go together in the next one: under a burst
+   * of signups, one claim, one provider batch and one settle serve many confirmations.
+   */
   sendSoon(ids: number[]): void {
     if (ids.length === 0 || this.stopped) return
-    this.#soon = this.#soon
-      .then(() => this.run({ filter: { ids }, budgetMs: 60_000 }))
-      .catch((error) =>
-        this.deps.logger.error({ err: error }, 'immediate send failed; the next tick retries'),
-      )
+    for (const id of ids) this.#wanted.push(id)
+    this.#soon ??= this.#sendWanted()
+  }
+
+  async #sendWanted(): Promise<void> {
+    try {
+      while (this.#wanted.length > 0 && !this.stopped) {
+        const ids = this.#wanted.splice(0)
+        try {
+          await this.run({ filter: { ids }, budgetMs: 60_000 })
+        } catch (error) {
+          this.deps.logger.error({ err: error }, 'immediate send failed; the next tick retries')
+        }
+      }
+    } finally {
+      // In the same step as the last check of #wanted: an ask added after it starts a new send.
+      this.#soon = null
+      this.#wanted.length = 0
+    }
   }
 
   /** Resolves when every `sendSoon` so far has finished (tests, graceful shutdown). */
-  whenIdle(): Promise<void> {
-    return this.#soon.then(() => {})
+  async whenIdle(): Promise<void> {
+    while (this.#soon) await this.#soon
   }
 
   /**

@@ -8,7 +8,7 @@ import type { OutgoingEmail } from '../mail/mailer'
 import type { Outcome, Policies } from './policy'
 import type { CallResult } from './provider-call'
 import { planRetry } from './retry'
-import { type Batch, completeBatch, type Member, recordResults, releaseBatch } from './store/batches'
+import { type Batch, completeBatch, type Member, releaseBatch } from './store/batches'
 
 /**
  * How a claimed batch ends: every claimed batch leaves through {@link settleBatch}, with one of these.
@@ -58,15 +58,15 @@ export async function settleBatch(
   }
   const { outcomes } = ending
   await db.transaction(async (tx) => {
-    await recordResults(
+    await completeBatch(
       tx,
+      batch.id,
       {
         sent: outcomes.flatMap((o) => (o.sent ? [{ id: o.member.id, providerId: o.providerId }] : [])),
         failed: outcomes.flatMap((o) => (o.sent ? [] : [{ id: o.member.id, error: o.error }])),
       },
       now,
     )
-    await completeBatch(tx, batch.id, now)
     await emitEvents(
       tx,
       outcomes.flatMap((o) => (o.sent ? [sentEvent(o.member, o.providerId, now)] : [])),

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/db'
-import { queueEmails } from '../delivery/store/queue'
-import { issuesUnderway, reachedByIssue } from '../delivery/store/reads'
+import { queueForReaders, refreshQueueStatistics } from '../delivery/store/queue'
+import { issueProgress, issuesUnderway, reachedByIssue } from '../delivery/store/reads'
 import type { Logger } from '../lib/logger'
 import { countNewsletterAudience, listNewsletterAudience } from '../subscribers/store'
 
@@ -48,6 +48,11 @@ const PAGE = 5000
  */
 export async function measureAudience(db: Db, slug: string): Promise<{ eligible: number; unsent: number }> {
   const eligible = await countNewsletterAudience(db)
+  // A first send (no email of the issue waiting, in flight or gone out): nobody is reached, and the
+  // walk below (a minute at a million readers) can be skipped.
+  const progress = await issueProgress(db, slug)
+  if (progress.queued + progress.claimed + progress.sent + progress.failed === 0)
+    return { eligible, unsent: eligible }
   let reached = 0
   for (let after = 0; ; ) {
     const ids = await listNewsletterAudience(db, { after, limit: PAGE })
@@ -59,9 +64,10 @@ export async function measureAudience(db: Db, slug: string): Promise<{ eligible:
 }
 
 /**
- * Starts sending an issue now: queues it for every current reader of the audience, page by page, and
- * records how many. The unique key skips anyone who has (or had) this issue already, which makes a
- * resumed or repeated start add only the rest.
+ * Starts sending an issue now: queues it for every current reader of the audience, page by page (only
+ * ids travel, and one count back per page), and records how many. The unique key skips anyone who has
+ * (or had) this issue already, which makes a resumed or repeated start add only the rest. The queue's
+ * statistics are then refreshed, so that claiming the issue's batches is planned for its new rows.
  */
 export async function startIssue(
   db: Db,
@@ -80,16 +86,15 @@ export async function startIssue(
     if (ids.length === 0) break
     after = ids.at(-1)!
     seen += ids.length
-    const emails = ids.map((subscriberId) => ({
-      subscriberId,
-      kind: 'newsletter' as const,
-      course: null,
-      item: slug,
-      dueAt: now,
-    }))
-    queued += (await queueEmails(db, emails, now)).length
+    queued += await queueForReaders(
+      db,
+      { kind: 'newsletter', course: null, item: slug, dueAt: now },
+      ids,
+      now,
+    )
     onProgress(queued, seen)
   }
+  if (queued > 0) await refreshQueueStatistics(db)
   await db.query(
     `update newsletter_sends set status = 'sending', started_at = coalesce(started_at, $2), enqueued_at = $2,
        recipients = recipients + $3

@@ -74,19 +74,27 @@ export async function askFor(
   return { id: queued!.id, dueAt }
 }
 
-/** Queues the confirmation of a new address (its first ask: it goes now). */
-export async function queueFirstAsk(
+/**
+ * Queues the confirmations of new addresses (their first ask: each goes at its signup's time), in one
+ * statement. Returns each one's delivery id by subscriber.
+ */
+export async function queueFirstAsks(
   q: Queryable,
-  subscriberId: number,
-  course: string,
+  asks: readonly { subscriberId: number; course: string; now: Date }[],
   now: Date,
-): Promise<number> {
-  const [queued] = await queueEmails(
+): Promise<Map<number, number>> {
+  const queued = await queueEmails(
     q,
-    [{ subscriberId, kind: 'confirmation', course, item: null, dueAt: now }],
+    asks.map((ask) => ({
+      subscriberId: ask.subscriberId,
+      kind: 'confirmation' as const,
+      course: ask.course,
+      item: null,
+      dueAt: ask.now,
+    })),
     now,
   )
-  return queued!.id
+  return new Map(queued.map((row) => [row.subscriberId, row.id]))
 }
 
 /**

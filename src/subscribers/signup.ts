@@ -1,12 +1,13 @@
 import { signupsClosed } from '../course/plan'
 import { addEnrolments, findEnrolment } from '../course/progress'
+import { DatabaseUnavailableError, type Queryable } from '../db/db'
 import { localDate } from '../lib/local-time'
 import { maskEmail } from '../lib/logger'
 import { canonicalZone } from '../lib/timezones'
-import { askFor, queueFirstAsk } from './asks'
+import { askFor, queueFirstAsks } from './asks'
 import { CONSENT_VERSION } from './consent'
 import type { SubscriberDeps } from './deps'
-import { findSubscriberByKey, insertSubscriber, updateSubscriber } from './store'
+import { findSubscriberByKey, insertSubscribers, type NewSubscriber, updateSubscriber } from './store'
 import { checkEmail, checkName, cleanTimezone } from './validate'
 
 export interface SignupInput {
@@ -94,39 +95,35 @@ export async function subscribe(
   const name = checkedName.name
   const timezone = cleanTimezone(input.timezone)
   const pacing = deps.courses()(course)?.pacing
-  if (pacing && signupsClosed(pacing, localDate(now, timezone)))
+  // Only a cohort with a closing date ever refuses; the local date (a time-zone lookup) only then.
+  if (pacing?.closes !== undefined && signupsClosed(pacing, localDate(now, timezone)))
     return { ok: false, errors: { course: `Signups for this course closed on ${pacing.closes}.` } }
   const enrol = { course, status: 'pending' as const, source: context.source }
   // A new address: the person, their enrolment and the confirmation, together or not at all.
-  const created = await deps.db.transaction(async (tx) => {
-    const inserted = await insertSubscriber(
-      tx,
-      {
-        email: checked.email,
-        key: checked.key,
-        name,
-        timezone,
-        status: 'pending',
-        consentAt: now,
-        consentSource: context.source,
-        consentIp: context.ip,
-        consentTextVersion: CONSENT_VERSION,
-        confirmedAt: null,
-        newsletterOptIn: wantsNewsletter(input.newsletter),
-        confirmationSentAt: now,
-      },
-      now,
-    )
-    if (!inserted) return null
-    await addEnrolments(tx, [{ subscriberId: inserted.id, ...enrol }], now)
-    return { subscriberId: inserted.id, askId: await queueFirstAsk(tx, inserted.id, course, now) }
+  const created = await storeNewSubscriber(deps, {
+    subscriber: {
+      email: checked.email,
+      key: checked.key,
+      name,
+      timezone,
+      status: 'pending',
+      consentAt: now,
+      consentSource: context.source,
+      consentIp: context.ip,
+      consentTextVersion: CONSENT_VERSION,
+      confirmedAt: null,
+      newsletterOptIn: wantsNewsletter(input.newsletter),
+      confirmationSentAt: now,
+    },
+    course,
+    source: context.source,
+    now,
   })
   if (created) {
     deps.logger.info(
       { subscriberId: created.subscriberId, course, email: maskEmail(checked.email) },
       'signup: new subscriber',
     )
-    deps.sendSoon([created.askId])
     return { ok: true, stored: true }
   }
   // The address is known: decide from its state, in a transaction that locks its row.
@@ -172,4 +169,122 @@ export async function subscribe(
   })
   if (ask && ask.dueAt <= now) deps.sendSoon([ask.id])
   return { ok: true, stored: true }
+}
+
+/** A new address's signup, waiting to be stored with the others that arrived meanwhile. */
+interface NewSignup {
+  subscriber: NewSubscriber
+  course: string
+  source: string
+  /** When the request came in: the person's own signup and consent time. */
+  now: Date
+}
+
+type Stored = { subscriberId: number; askId: number } | null
+
+interface Waiting {
+  signup: NewSignup
+  done: (stored: Stored) => void
+  fail: (error: unknown) => void
+}
+
+/** The group of new signups being stored, and those waiting for the next one, for one set of deps. */
+interface SignupGroups {
+  waiting: Waiting[]
+  running: boolean
+}
+
+// Keyed by the deps (one per running app, and one per test harness), so that nothing is shared
+// between two apps in one process.
+const groupsByDeps = new WeakMap<SubscriberDeps, SignupGroups>()
+
+/**
+ * Stores a new address (the person, their enrolment and the confirmation, together or not at all);
+ * null when the address exists already. New signups that arrive while a group is being written go
+ * together in the next one: one transaction and one statement each for the enrolments and the
+ * confirmations serve a burst of signups, instead of a transaction each (the embedded engine runs
+ * one statement at a time, so each one saved is time for every waiting request).
+ */
+function storeNewSubscriber(deps: SubscriberDeps, signup: NewSignup): Promise<Stored> {
+  let groups = groupsByDeps.get(deps)
+  if (!groups) {
+    groups = { waiting: [], running: false }
+    groupsByDeps.set(deps, groups)
+  }
+  const state = groups
+  return new Promise<Stored>((done, fail) => {
+    state.waiting.push({ signup, done, fail })
+    if (!state.running) {
+      state.running = true
+      void storeWaiting(deps, state)
+    }
+  })
+}
+
+async function storeWaiting(deps: SubscriberDeps, state: SignupGroups): Promise<void> {
+  while (state.waiting.length > 0) {
+    const group = state.waiting.splice(0)
+    try {
+      await storeGroup(deps, group)
+    } catch (error) {
+      // A bug after the commit: each request still gets an answer (a promise settles only once).
+      for (const waiting of group) waiting.fail(error)
+    }
+  }
+  // In the same step as the last check of `waiting`: a signup added after it starts a new run.
+  state.running = false
+}
+
+/**
+ * One group in one transaction. If it fails for a reason other than a lost database, each signup is
+ * tried again alone, so that one bad row fails only its own request.
+ */
+async function storeGroup(deps: SubscriberDeps, group: Waiting[]): Promise<void> {
+  let stored: Stored[]
+  try {
+    stored = await deps.db.transaction((tx) =>
+      insertGroup(
+        tx,
+        group.map((w) => w.signup),
+      ),
+    )
+  } catch (error) {
+    if (group.length === 1 || error instanceof DatabaseUnavailableError) {
+      for (const waiting of group) waiting.fail(error)
+      return
+    }
+    for (const waiting of group) await storeGroup(deps, [waiting])
+    return
+  }
+  const asks = stored.flatMap((one) => (one ? [one.askId] : []))
+  if (asks.length > 0) deps.sendSoon(asks)
+  for (const [index, waiting] of group.entries()) waiting.done(stored[index] ?? null)
+}
+
+/**
+ * Inserts each new person (an address that exists already, or twice in the group, is left to the
+ * caller's path for known addresses), then the enrolments and the first asks of all of them.
+ */
+async function insertGroup(tx: Queryable, signups: NewSignup[]): Promise<Stored[]> {
+  const ids = (await insertSubscribers(tx, signups)).map((row) => row?.id ?? null)
+  const created = signups.flatMap((signup, index) => {
+    const subscriberId = ids[index]
+    return subscriberId ? [{ ...signup, subscriberId }] : []
+  })
+  const now = created.reduce((latest, c) => (c.now > latest ? c.now : latest), new Date(0))
+  await addEnrolments(
+    tx,
+    created.map((c) => ({
+      subscriberId: c.subscriberId,
+      course: c.course,
+      status: 'pending',
+      source: c.source,
+    })),
+    now,
+  )
+  const asks = await queueFirstAsks(tx, created, now)
+  return ids.map((subscriberId) => {
+    const askId = subscriberId ? asks.get(subscriberId) : undefined
+    return subscriberId && askId ? { subscriberId, askId } : null
+  })
 }

@@ -78,6 +78,54 @@ export async function insertSubscriber(
   return rows[0]
 }
 
+/**
+ * Inserts several new people in one statement (a group of signups); returns each one's row in the
+ * order given, or undefined where the address exists already (or came earlier in the list). Their events go in one insert too.
+ */
+export async function insertSubscribers(
+  q: Queryable,
+  people: readonly { subscriber: NewSubscriber; now: Date }[],
+): Promise<(Subscriber | undefined)[]> {
+  if (people.length === 0) return []
+  const column = <T>(pick: (p: { subscriber: NewSubscriber; now: Date }) => T) => people.map(pick)
+  const { rows } = await q.query<Subscriber>(
+    `insert into subscribers (email, email_key, name, timezone, status, newsletter_opt_in, consent_at, consent_source,
+       consent_ip, consent_text_version, confirmed_at, confirmation_sent_at, created_at, updated_at, consent_statement)
+     select email, email_key, name, timezone, status, newsletter_opt_in, consent_at, consent_source,
+       consent_ip, consent_text_version, confirmed_at, confirmation_sent_at, created_at, created_at, consent_statement
+     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[],
+       $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[])
+       as u(email, email_key, name, timezone, status, newsletter_opt_in, consent_at, consent_source, consent_ip,
+         consent_text_version, confirmed_at, confirmation_sent_at, created_at, consent_statement)
+     on conflict (email_key) do nothing
+     returning *`,
+    [
+      column((p) => p.subscriber.email),
+      column((p) => p.subscriber.key),
+      column((p) => p.subscriber.name),
+      column((p) => p.subscriber.timezone),
+      column((p) => p.subscriber.status),
+      column((p) => p.subscriber.newsletterOptIn ?? true),
+      column((p) => p.subscriber.consentAt),
+      column((p) => p.subscriber.consentSource),
+      column((p) => p.subscriber.consentIp),
+      column((p) => p.subscriber.consentTextVersion),
+      column((p) => p.subscriber.confirmedAt),
+      column((p) => p.subscriber.confirmationSentAt ?? null),
+      column((p) => p.now),
+      column((p) => p.subscriber.consentStatement ?? null),
+    ],
+  )
+  if (rows.length > 0) await emitEvents(q, createdEvents(rows), people[0]!.now)
+  // An address given twice is inserted once: only its first mention gets the row.
+  const byKey = new Map(rows.map((row) => [row.email_key, row]))
+  return people.map((p) => {
+    const row = byKey.get(p.subscriber.key)
+    byKey.delete(p.subscriber.key)
+    return row
+  })
+}
+
 /** `subscriber.created` for new rows, and `subscriber.confirmed` for those created confirmed (an import with proof). */
 export function createdEvents(rows: readonly Subscriber[]): OutgoingEvent[] {
   return rows.flatMap((row): OutgoingEvent[] => [

@@ -72,3 +72,40 @@ describe.each(ENGINES)('signup to first lessons (%s)', (engine) => {
     expect(mail[2]!.subject).toBe(mainCourse().lessons[1]!.subject)
   })
 })
+
+describe.each(ENGINES)('confirmations of a burst of signups (%s)', (engine) => {
+  let h: Harness
+  beforeEach(async () => {
+    h = await createHarness({ engine, env: { SUBSCRIBE_RATE_LIMIT: '100000' } })
+  })
+  afterEach(async () => {
+    await h.close()
+  })
+
+  it('go out together, in fewer batches than signups, each exactly once', async () => {
+    const count = 40
+    const answers = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        h.services.web.request('/subscribe', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ email: `burst${i}@example.org`, course: MAIN_COURSE }).toString(),
+        }),
+      ),
+    )
+    expect(answers.map((r) => r.status)).toEqual(Array(count).fill(303))
+    await h.services.sender.whenIdle()
+
+    const sent = await h.outbox()
+    expect(sent.map((m) => m.to).sort()).toEqual(
+      Array.from({ length: count }, (_, i) => `burst${i}@example.org`).sort(),
+    )
+    const { rows } = await h.db.query<{ batches: number; unsent: number }>(
+      `select (select count(*)::int from send_batches) as batches,
+              (select count(*)::int from deliveries where kind = 'confirmation' and sent_at is null) as unsent`,
+    )
+    expect(rows[0]!.unsent).toBe(0)
+    // Asks that arrive while a send is in flight wait for the next one and go together.
+    expect(rows[0]!.batches).toBeLessThan(count)
+  })
+})

@@ -3,8 +3,8 @@ import type { DeliveryKind } from '../../db/rows'
 
 /**
  * The delivery queue's writes: putting emails in, taking waiting ones out, moving them. Every insert
- * into `deliveries` is the one statement of {@link queueEmails}; batches and provider signals have
- * their own files in this folder.
+ * into `deliveries` is here, in {@link queueEmails} or {@link queueForReaders}, with the one conflict
+ * policy {@link ON_CONFLICT}; batches and provider signals have their own files in this folder.
  */
 
 /** One email to put in the queue. */
@@ -20,15 +20,20 @@ export interface QueuedEmail {
   dueAt: Date
 }
 
-/** Delivery states that never went out: they do not stop the same email being queued again. */
-const NEVER_SENT = `('skipped', 'cancelled')`
+/**
+ * The one conflict policy of every insert into the queue. The unique key on (subscriber, kind, course,
+ * round, item) makes a second row for the same lesson or issue impossible; what it does on a conflict is
+ * "queue again what never went out": a row that was skipped or cancelled (someone came back, a lesson
+ * returned) is queued again, and a row that is waiting, in flight or sent stays as it is.
+ */
+const ON_CONFLICT = `on conflict (subscriber_id, kind, course, round, item) where item is not null do update
+       set status = 'queued', due_at = excluded.due_at, batch_id = null, skip_reason = null,
+           updated_at = excluded.updated_at
+       where deliveries.status in ('skipped', 'cancelled')`
 
 /**
- * Puts emails in the queue, in one statement whatever their number. The unique key on (subscriber,
- * kind, course, round, item) makes a second row for the same lesson or issue impossible; the one conflict policy is
- * "queue again what never went out": a row that was skipped or cancelled (someone came back, a lesson
- * returned) is queued again, and a row that is waiting, in flight or sent stays as it is. Returns the
- * rows queued (inserted or queued again), for `sendSoon`.
+ * Puts emails in the queue, in one statement whatever their number, under {@link ON_CONFLICT}.
+ * Returns the rows queued (inserted or queued again), for `sendSoon`.
  */
 export async function queueEmails(
   q: Queryable,
@@ -41,10 +46,7 @@ export async function queueEmails(
      select e.subscriber_id, e.kind, e.course, e.round, e.item, 'queued', e.due_at, $7, $7
      from unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[])
        as e(subscriber_id, kind, course, round, item, due_at)
-     on conflict (subscriber_id, kind, course, round, item) where item is not null do update
-       set status = 'queued', due_at = excluded.due_at, batch_id = null, skip_reason = null,
-           updated_at = excluded.updated_at
-       where deliveries.status in ${NEVER_SENT}
+     ${ON_CONFLICT}
      returning id, subscriber_id`,
     [
       emails.map((e) => e.subscriberId),
@@ -57,6 +59,46 @@ export async function queueEmails(
     ],
   )
   return rows.map((row) => ({ id: row.id, subscriberId: row.subscriber_id }))
+}
+
+/**
+ * Puts the same email (an issue) in the queue for each of these readers, in one statement, under
+ * {@link ON_CONFLICT}, and returns how many were queued. What queueing a newsletter for a whole list
+ * does page by page: only the readers' ids go to the database and one count comes back, where
+ * {@link queueEmails} would send six values and get a row back per reader.
+ */
+export async function queueForReaders(
+  q: Queryable,
+  email: Omit<QueuedEmail, 'subscriberId'>,
+  subscriberIds: readonly number[],
+  now: Date,
+): Promise<number> {
+  if (subscriberIds.length === 0) return 0
+  const { rows } = await q.query<{ n: number }>(
+    `with queued as (
+       insert into deliveries (subscriber_id, kind, course, round, item, status, due_at, created_at, updated_at)
+       select r.id, $2::text, $3::text, $4::int, $5::text, 'queued', $6::timestamptz, $7::timestamptz, $7::timestamptz
+       from unnest($1::bigint[]) as r(id)
+       ${ON_CONFLICT}
+       returning 1
+     )
+     select count(*)::int as n from queued`,
+    [subscriberIds, email.kind, email.course, email.round ?? 1, email.item, email.dueAt, now],
+  )
+  return rows[0]?.n ?? 0
+}
+
+/**
+ * Lets the query planner see what a bulk queueing added (an issue for a whole list). Without it the
+ * claim of the issue's batches plans with statistics from before, where the issue had no rows: on
+ * PostgreSQL it then read all the issue's waiting rows through `deliveries_item` and sorted them for
+ * every batch of 100 (1.5 s a claim at a million readers, until autovacuum's next analyze, and none
+ * where autovacuum is off); PGlite has no autovacuum at all. Samples a fixed number of rows, so it
+ * costs well under a second at any size. A role that does not own the table gets a warning, not an
+ * error.
+ */
+export async function refreshQueueStatistics(q: Queryable): Promise<void> {
+  await q.query('analyze deliveries')
 }
 
 /**

@@ -235,7 +235,17 @@ export async function lessonsSentOnLocalDay(
 ): Promise<Map<number, number>> {
   const unique = [...new Map(members.map((m) => [m.subscriber_id, m.timezone])).entries()]
   if (unique.length === 0) return new Map()
-  const bounds = unique.map(([, zone]) => localDayBounds(now, zone))
+  // Worked out once per zone, not per reader: a batch's readers share a handful of zones, and the
+  // zone arithmetic is most of this function's time.
+  const byZone = new Map<string, { start: Date; end: Date }>()
+  const bounds = unique.map(([, zone]) => {
+    let day = byZone.get(zone)
+    if (!day) {
+      day = localDayBounds(now, zone)
+      byZone.set(zone, day)
+    }
+    return day
+  })
   const { rows } = await q.query<{ subscriber_id: number; n: number }>(
     `select v.id as subscriber_id, count(d.id)::int as n
      from unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) as v(id, day_start, day_end)
