@@ -8,7 +8,7 @@
  * Benchmarks, not tests: a slow figure never fails the run. A benchmark that breaks does (exit 1),
  * after the others have run. PostgreSQL rows say "NOT MEASURED" when the server does not answer.
  *
- * Options: --quick, --runs N (repeats per figure), --only personalize,build,tick,throughput,signup,memory,admin
+ * Options: --quick, --runs N (repeats per figure), --only personalize,build,tick,throughput,signup,memory,admin,engine,footprint
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -18,6 +18,8 @@ import { parseArgs } from 'node:util'
 import { benchAdminPaging } from './admin-paging'
 import { benchBuild } from './build'
 import type { BenchContext } from './context'
+import { benchEngine } from './engine'
+import { benchFootprint } from './footprint'
 import { benchMemory } from './memory'
 import { benchPersonalize } from './personalize'
 import { formatMarkdown, formatTable, notMeasured, type Row } from './report'
@@ -34,6 +36,8 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   memory: benchMemory,
   build: benchBuild,
   admin: benchAdminPaging,
+  engine: benchEngine,
+  footprint: benchFootprint,
 }
 
 /** The commit measured, and whether tracked files differ from it (results belong to a version). */
@@ -69,7 +73,7 @@ async function main(): Promise<number> {
     strict: true,
   })
   const quick = values.quick ?? false
-  const runs = values.runs ? Number(values.runs) : quick ? 3 : 5
+  const runs = values.runs ? Number(values.runs) : 3
   const only = values.only ? values.only.split(',') : Object.keys(BENCHMARKS)
   const unknown = only.filter((name) => !BENCHMARKS[name])
   if (unknown.length > 0 || !Number.isInteger(runs) || runs < 1) {

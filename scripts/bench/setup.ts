@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { type Config, loadConfig, resolveSecret } from '../../src/config'
-import { type Db, parseInt8, TYPE_OIDS } from '../../src/db/db'
+import type { Db } from '../../src/db/db'
 import { migrate } from '../../src/db/migrate'
 import { openPg } from '../../src/db/pg-adapter'
-import { type PgliteDb, wrapPglite } from '../../src/db/pglite-adapter'
+import { openPglite, type PgliteDb } from '../../src/db/pglite-adapter'
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..')
 /** Scratch data (gitignored): PGlite files, the memory benchmark's database. */
@@ -55,10 +54,8 @@ function pgliteInstance(): Promise<PgliteDb> {
     const dataDir = path.join(TMP_DIR, 'pglite')
     rmSync(dataDir, { recursive: true, force: true })
     mkdirSync(TMP_DIR, { recursive: true })
-    sharedPglite = PGlite.create({
-      dataDir,
-      parsers: { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: (value: string) => value },
-    }).then(wrapPglite)
+    // As the embedded default opens it: its start settings, its initdb in a process of its own.
+    sharedPglite = openPglite({ dataDir })
   }
   return sharedPglite
 }
