@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import { acquireDataDirLock } from '../db/data-dir-lock'
 import { migrate } from '../db/migrate'
-import { countSubscribersByState } from '../subscribers/store'
+import { countSubscribersByState } from '../subscribers/counts'
 import type { CliContext } from './context'
 import { EXIT, UsageError, writeLine } from './io'
 

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/db'
 import type { SubscriberStatus } from '../db/rows'
 import { countSentBetween } from '../delivery/store/reads'
-import { countDailySignups, countSubscribersByState, SUBSCRIBER_STATES } from '../subscribers/store'
+import { countDailySignups, countSubscribersByState, SUBSCRIBER_STATES } from '../subscribers/counts'
 
 /**
  * The admin's headline numbers: readers by state, this week's signups and confirmations against the

@@ -9,7 +9,7 @@ import {
   countUnsubscribedAfter,
   type DayFigures,
   SUBSCRIBER_STATES,
-} from '../subscribers/store'
+} from '../subscribers/counts'
 
 /** One email's figures with its place in the content and the people who left after it. */
 export interface EmailRow extends Omit<ItemFigures, 'course'> {

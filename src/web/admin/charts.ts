@@ -1,6 +1,6 @@
 import type { FunnelStep } from '../../stats/report'
 import { percent } from '../../stats/tables'
-import type { DayFigures } from '../../subscribers/store'
+import type { DayFigures } from '../../subscribers/counts'
 import { html, type SafeHtml } from '../html'
 
 /**
