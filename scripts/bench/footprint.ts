@@ -45,17 +45,9 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited
 }
 
-/**
- * Starts a server, times it until /healthz answers 200, lets it rest `restMs` (its first tick and the
- * content check done) and reads its memory.
- */
-async function serverRun(
-  args: string[],
-  env: Record<string, string>,
-  restMs: number,
-): Promise<{ readyMs: number; rss: number; peak: number }> {
+/** Starts a server on a free port; `ready` resolves once /healthz answers 200 (rejects if it exits first). */
+async function startServer(args: string[], env: Record<string, string>) {
   const port = await freePort()
-  const started = performance.now()
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port) },
@@ -65,15 +57,32 @@ async function serverRun(
   child.stderr?.on('data', (chunk) => {
     stderr = `${stderr}${chunk}`.slice(-2000)
   })
-  try {
+  const ready = (async () => {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${stderr}`)
       const ok = await fetch(`http://127.0.0.1:${port}/healthz`)
         .then((response) => response.status === 200)
         .catch(() => false)
-      if (ok) break
+      if (ok) return
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
+  })()
+  return { child, ready }
+}
+
+/**
+ * Starts a server, times it until /healthz answers 200, lets it rest `restMs` (its first tick and the
+ * content check done) and reads its memory.
+ */
+async function serverRun(
+  args: string[],
+  env: Record<string, string>,
+  restMs: number,
+): Promise<{ readyMs: number; rss: number; peak: number }> {
+  const started = performance.now()
+  const { child, ready } = await startServer(args, env)
+  try {
+    await ready
     const readyMs = performance.now() - started
     await new Promise((resolve) => setTimeout(resolve, restMs))
     return { readyMs, ...memoryOf(child.pid as number) }
@@ -207,23 +216,11 @@ export async function benchFootprint(ctx: BenchContext): Promise<Row[]> {
   const statusRuns = ctx.quick ? 2 : ctx.runs
   const alone = await repeat(statusRuns, () => commandRun([...COURSE, 'status'], env))
   const aloneTsx = await repeat(statusRuns, () => commandRun([...COURSE_TSX, 'status'], env))
-  const port = await freePort()
-  const server = spawn(process.execPath, START, {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port) },
-    stdio: 'ignore',
-  })
+  const { child: server, ready } = await startServer(START, env)
   let beside: number[] = []
   let besideTsx: number[] = []
   try {
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`)
-        .then((r) => r.status === 200)
-        .catch(() => false)
-      if (ok) break
-      if (server.exitCode !== null) throw new Error('the server for the status runs exited')
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    await ready
     beside = await repeat(statusRuns, () => commandRun([...COURSE, 'status'], env))
     besideTsx = await repeat(statusRuns, () => commandRun([...COURSE_TSX, 'status'], env))
   } finally {

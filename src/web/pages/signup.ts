@@ -1,3 +1,4 @@
+import { formatDateLabel } from '../../content/dates'
 import type { Course } from '../../content/types'
 import { dayZero } from '../../course/plan'
 import { urls } from '../../lib/links'
@@ -49,18 +50,9 @@ export function signupForm(course: Pick<Course, 'slug' | 'title'>, state: Signup
 function byline(course: Course) {
   const parts = [
     course.author ? `Written by ${course.author}` : null,
-    course.reviewed ? `last reviewed ${formatDay(course.reviewed)}` : null,
+    course.reviewed ? `last reviewed ${formatDateLabel(course.reviewed)}` : null,
   ].filter((part): part is string => part !== null)
   return parts.length === 0 ? '' : html`<p class="muted">${parts.join(', ')}.</p>`
-}
-
-function formatDay(date: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(`${date}T00:00:00Z`))
 }
 
 /**
@@ -71,15 +63,16 @@ export function startWords(course: Course, today: string): { text: string; close
   const { pacing } = course
   if (pacing.mode !== 'cohort') return undefined
   const start = dayZero(pacing, today, today)
-  if (!start) return { text: `Signups for this course closed on ${formatDay(pacing.closes!)}.`, closed: true }
+  if (!start)
+    return { text: `Signups for this course closed on ${formatDateLabel(pacing.closes!)}.`, closed: true }
   const next = pacing.closes && today > pacing.closes
   if (start > today)
     return {
-      text: `${next ? `Signups for the current group closed on ${formatDay(pacing.closes!)}. ` : ''}The ${next ? 'next ' : ''}group starts on ${formatDay(start)}: everyone in it gets each lesson on the same day.`,
+      text: `${next ? `Signups for the current group closed on ${formatDateLabel(pacing.closes!)}. ` : ''}The ${next ? 'next ' : ''}group starts on ${formatDateLabel(start)}: everyone in it gets each lesson on the same day.`,
       closed: false,
     }
   return {
-    text: `The group started on ${formatDay(start)}. Join now: the first lesson arrives straight away, then one a day until you have caught up.`,
+    text: `The group started on ${formatDateLabel(start)}. Join now: the first lesson arrives straight away, then one a day until you have caught up.`,
     closed: false,
   }
 }
