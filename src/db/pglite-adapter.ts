@@ -6,6 +6,7 @@ import v8 from 'node:v8'
 import { PGlite } from '@electric-sql/pglite'
 import { Mutex } from '../lib/mutex'
 import { DatabaseUnavailableError, type Db, parseInt8, type Queryable, TYPE_OIDS } from './db'
+import { PreparedStatements } from './pglite-statements'
 
 export interface PgliteDb extends Db {
   readonly pglite: PGlite
@@ -35,6 +36,9 @@ export function isStorageFailure(error: unknown): boolean {
 }
 
 const parsers = { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: (value: string) => value }
+
+/** The statements that only begin or end a transaction. */
+const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback)\s*;?\s*$/i
 
 /**
  * PGlite's server settings. Its defaults are a server's (128 MB of shared buffers, all of it touched
@@ -119,13 +123,17 @@ export function wrapPglite(pglite: PGlite, onFailure: OnStorageFailure = () => {
       throw new DatabaseUnavailableError(error)
     }
   }
+  const statements = new PreparedStatements(pglite)
   const session: Queryable = {
     async query<T>(sql: string, params?: readonly unknown[]) {
-      const result = await call(() => pglite.query<T>(sql, params as unknown[]))
+      const result = await call(() => statements.query<T>(sql, params ?? [], pglite.isInTransaction()))
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
     },
     async exec(sql) {
       await call(() => pglite.exec(sql))
+      // Statements without parameters are migrations and set-up, which may change what a prepared
+      // statement reads: prepare them again. A transaction's own begin and end change nothing.
+      if (!TRANSACTION_CONTROL.test(sql)) statements.forget()
     },
   }
   return {

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { PGlite } from '@electric-sql/pglite'
-import { describe, expect, it } from 'vitest'
+import { PGlite } from '@electric-sql/pglite'
+import { describe, expect, inject, it } from 'vitest'
 import { DatabaseUnavailableError } from '../../src/db/db'
 import { wrapPglite } from '../../src/db/pglite-adapter'
 import { FIXTURES } from '../helpers/harness'
@@ -18,58 +18,73 @@ const diskFull = () =>
     code: '53100',
   })
 
+/**
+ * A real in-memory engine, from global setup's empty database, whose calls are noted (`exec` by its
+ * text, protocol exchanges as "protocol") and can be made to fail as a full disk does.
+ */
+async function watchedEngine(failWhen: (sql: string) => boolean) {
+  const pglite = await PGlite.create({ loadDataDir: new Blob([readFileSync(inject('pgliteTemplate'))]) })
+  const calls: string[] = []
+  // exec() runs through the same protocol call: only the adapter's own protocol exchanges are noted.
+  let inExec = false
+  const protocol = pglite.execProtocolStream.bind(pglite)
+  pglite.execProtocolStream = async (message, options) => {
+    if (!inExec) calls.push('protocol')
+    // A Parse message carries the statement's text.
+    if (failWhen(Buffer.from(message).toString('utf8'))) throw diskFull()
+    return protocol(message, options)
+  }
+  const exec = pglite.exec.bind(pglite)
+  pglite.exec = async (sql, options) => {
+    calls.push(sql)
+    inExec = true
+    try {
+      return await exec(sql, options)
+    } finally {
+      inExec = false
+    }
+  }
+  const close = pglite.close.bind(pglite)
+  pglite.close = async () => {
+    calls.push('close')
+    await close()
+  }
+  return { pglite, calls, close }
+}
+
 describe('the embedded engine after a storage failure', () => {
   it('refuses every later call without reaching PGlite, says so once, and never closes it', async () => {
-    const calls: string[] = []
-    const fake = {
-      async query(sql: string) {
-        calls.push(sql)
-        if (sql.includes('insert')) throw diskFull()
-        return { rows: [{ ok: 1 }], affectedRows: 0 }
-      },
-      async exec(sql: string) {
-        calls.push(sql)
-        return []
-      },
-      async close() {
-        calls.push('close')
-      },
-    } as unknown as PGlite
+    const engine = await watchedEngine((sql) => sql.includes('insert into t'))
     const failures: Error[] = []
-    const db = wrapPglite(fake, (error) => failures.push(error))
-    expect((await db.query('select 1')).rows).toEqual([{ ok: 1 }])
-    await expect(db.transaction((tx) => tx.query('insert into t values (1)'))).rejects.toBeInstanceOf(
+    const db = wrapPglite(engine.pglite, (error) => failures.push(error))
+    await db.exec('create table t (n int)')
+    expect((await db.query('select 1 as ok')).rows).toEqual([{ ok: 1 }])
+    await expect(db.transaction((tx) => tx.query('insert into t values ($1)', [1]))).rejects.toBeInstanceOf(
       DatabaseUnavailableError,
     )
     // The failed transaction is not rolled back: after a PANIC that statement would never return.
-    expect(calls).toEqual(['select 1', 'begin', 'insert into t values (1)'])
+    expect(engine.calls.slice(-2)).toEqual(['begin', 'protocol'])
+    const reached = engine.calls.length
     await expect(db.query('select 1')).rejects.toThrow(/No space left on device/)
     await expect(db.exec('select 1')).rejects.toBeInstanceOf(DatabaseUnavailableError)
     await db.close()
-    expect(calls).toHaveLength(3)
+    expect(engine.calls).toHaveLength(reached)
+    expect(engine.calls).not.toContain('close')
     expect(failures).toHaveLength(1)
     expect(db.failure()?.message).toMatch(/No space left/)
+    await engine.close()
   })
 
   it('rolls back after an ordinary error and keeps working', async () => {
-    const calls: string[] = []
-    const fake = {
-      async query(sql: string) {
-        calls.push(sql)
-        if (sql === 'bad')
-          throw Object.assign(new Error('syntax error'), { severity: 'ERROR', code: '42601' })
-        return { rows: [], affectedRows: 0 }
-      },
-      async exec(sql: string) {
-        calls.push(sql)
-        return []
-      },
-    } as unknown as PGlite
-    const db = wrapPglite(fake)
-    await expect(db.transaction((tx) => tx.query('bad'))).rejects.toThrow('syntax error')
-    await db.query('select 1')
-    expect(calls).toEqual(['begin', 'bad', 'rollback', 'select 1'])
+    const engine = await watchedEngine(() => false)
+    const db = wrapPglite(engine.pglite)
+    await expect(db.transaction((tx) => tx.query('select * from no_such_table'))).rejects.toThrow(
+      /no_such_table/,
+    )
+    expect(engine.calls).toEqual(['begin', 'protocol', 'rollback'])
+    expect((await db.query('select 2 as n')).rows).toEqual([{ n: 2 }])
     expect(db.failure()).toBeNull()
+    await db.close()
   })
 })
 
