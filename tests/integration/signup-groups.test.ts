@@ -1,9 +1,38 @@
+import { execFile } from 'node:child_process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db, Queryable } from '../../src/db/db'
 import { subscribe } from '../../src/subscribers/signup'
+import { serveApp } from '../helpers/browser'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 import { MAIN_COURSE, postJson } from '../helpers/web'
+
+/**
+ * Signs these addresses up from a process of its own, as a crowd of browsers would: one kept-alive
+ * connection each, already open and used once (a page load), then every signup written at once.
+ * Resolves with each signup's status code.
+ */
+function burstClient(port: string, emails: readonly string[]): Promise<number[]> {
+  const script = `const http = require('node:http')
+const [port, ...emails] = process.argv.slice(1)
+const agent = new http.Agent({ keepAlive: true, maxSockets: emails.length })
+const send = (method, path, body) => new Promise((done, fail) => {
+  const request = http.request({ host: '127.0.0.1', port, method, path, agent,
+    headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} },
+    (response) => { response.resume(); response.on('end', () => done(response.statusCode)) })
+  request.on('error', fail)
+  request.end(body)
+})
+Promise.all(emails.map(() => send('GET', '/subscribe/thanks')))
+  .then(() => Promise.all(emails.map((email) =>
+    send('POST', '/subscribe', JSON.stringify({ email, course: ${JSON.stringify(MAIN_COURSE)} })))))
+  .then((statuses) => { agent.destroy(); process.stdout.write(JSON.stringify(statuses)) })`
+  return new Promise((done, fail) =>
+    execFile(process.execPath, ['-e', script, port, ...emails], (error, stdout) =>
+      error ? fail(error) : done(JSON.parse(stdout) as number[]),
+    ),
+  )
+}
 
 describe.each(ENGINES)('grouped signups (%s)', (engine) => {
   let h: Harness
@@ -50,6 +79,26 @@ describe.each(ENGINES)('grouped signups (%s)', (engine) => {
         [email],
       )
       expect(waiting).toBeLessThanOrEqual(1)
+    }
+  })
+
+  it('stores signups that arrive together over real connections in shared transactions', async () => {
+    const server = await serveApp((request, env) => h.services.web.fetch(request, env))
+    const emails = Array.from({ length: 40 }, (_, i) => `wire${i}@example.org`)
+    try {
+      // A client of its own, as browsers are: every connection open first, then every request
+      // written at once, so the server reads them in the same turn of its event loop, as under load.
+      const statuses = await burstClient(new URL(server.url).port, emails)
+      expect(statuses).toEqual(emails.map(() => 201))
+      await h.services.sender.whenIdle()
+      expect(await n('select count(*)::int n from subscribers')).toBe(40)
+      // Rows written by one transaction share its id (xmin): requests read in the same turn of the
+      // event loop join one group, even on the embedded engine, which answers without yielding.
+      const transactions = await n('select count(distinct xmin::text)::int n from subscribers')
+      expect(transactions).toBeLessThan(20)
+      expect(await h.outbox()).toHaveLength(40)
+    } finally {
+      await server.close()
     }
   })
 
