@@ -52,6 +52,25 @@ export interface SendReport {
   paused: { until: Date; reason: string | null } | null
 }
 
+/**
+ * Batches one run sends at the same time. While one batch waits for the provider (or the outbox's
+ * disk), another is claimed, checked and settled: on PostgreSQL the database and this process work
+ * side by side instead of in turn. Each batch is claimed under its own lease (SKIP LOCKED), so lanes
+ * never share one; a reader's lessons are decided under a lock on their row, taken in id order.
+ */
+export const BATCHES_IN_FLIGHT = 4
+
+/** What the lanes of one run share. */
+interface RunState {
+  /** When the run's budget is spent (real time, ms). */
+  deadline: number
+  /** How many ids the run was asked for, or null for whatever is due. */
+  asked: number | null
+  claimed: number
+  /** A lane stopped the run (pause, budget, error): the others end after their current batch. */
+  ended: boolean
+}
+
 const emptyReport = (): SendReport => ({
   batches: 0,
   sent: 0,
@@ -119,48 +138,102 @@ export class Sender {
 
   /**
    * Sends until nothing is due, the budget is spent, sending is paused, or `stop()` is called: takes
-   * over expired batches, claims new ones. One tick's sending (see runTick for the whole tick).
+   * over expired batches, claims new ones, {@link BATCHES_IN_FLIGHT} at a time. One tick's sending
+   * (see runTick for the whole tick). Returns, or throws the first error, only once no batch of it is
+   * still being sent.
    */
   async run(options: {
     filter?: ClaimFilter
     budgetMs: number
     onBatch?: (report: SendReport) => void
   }): Promise<SendReport> {
-    const { db, realClock, clock, settings } = this.deps
     const report = emptyReport()
-    const deadline = realClock.now().getTime() + options.budgetMs
-    while (!this.stopped && realClock.now().getTime() < deadline) {
-      const paused = await sendingPausedUntil(db, realClock.now())
-      if (paused) {
-        report.paused = paused
-        break
-      }
-      const lease = { workerId: settings.workerId, leaseMs: settings.leaseMs }
-      const batch =
-        (options.filter && 'ids' in options.filter
-          ? null
-          : await reclaimBatch(db, { ...lease, now: realClock.now() })) ??
-        (await claimNewBatch(db, {
-          ...lease,
-          now: clock.now(),
-          realNow: realClock.now(),
-          limit: settings.batchSize,
-          filter: options.filter ?? null,
-        }))
-      if (!batch) break
-      const result = await this.#processOrHandBack(batch)
-      report.batches++
-      report.sent += result.sent
-      report.failed += result.failed
-      report.skipped += result.skipped
-      report.retrying += result.retrying
-      options.onBatch?.(report)
-      if (result.paused) {
-        report.paused = result.paused
-        break
-      }
+    const asked = options.filter && 'ids' in options.filter ? options.filter.ids.length : null
+    const run: RunState = {
+      deadline: this.deps.realClock.now().getTime() + options.budgetMs,
+      asked,
+      claimed: 0,
+      ended: false,
     }
+    // One lane to begin with; another joins each time a lane claims a full batch (more is waiting),
+    // up to BATCHES_IN_FLIGHT: a few due emails, or a signup's confirmation, keep one lane. A lane's
+    // failure is kept as a value from its start (a lane that joined while the others were awaited
+    // must not reject with no one listening).
+    const lanes: Promise<{ error: unknown } | null>[] = []
+    const addLane = () => {
+      if (lanes.length >= BATCHES_IN_FLIGHT) return
+      lanes.push(
+        this.#lane(options, report, run, addLane).then(
+          () => null,
+          (error: unknown) => ({ error }),
+        ),
+      )
+    }
+    addLane()
+    let ends: ({ error: unknown } | null)[] = []
+    while (ends.length < lanes.length) ends = await Promise.all([...lanes])
+    const failed = ends.find((end) => end !== null)
+    if (failed) throw failed.error
     return report
+  }
+
+  /** One lane of a run: claims and sends one batch at a time until the run ends. */
+  async #lane(
+    options: { filter?: ClaimFilter; onBatch?: (report: SendReport) => void },
+    report: SendReport,
+    run: RunState,
+    addLane: () => void,
+  ): Promise<void> {
+    const { db, realClock, clock, settings } = this.deps
+    try {
+      while (!run.ended && !this.stopped && realClock.now().getTime() < run.deadline) {
+        const paused = await sendingPausedUntil(db, realClock.now())
+        if (paused) {
+          report.paused = paused
+          break
+        }
+        const lease = { workerId: settings.workerId, leaseMs: settings.leaseMs }
+        const reclaimed =
+          run.asked !== null ? null : await reclaimBatch(db, { ...lease, now: realClock.now() })
+        // Checked again right before claiming: the statements above may have waited their turn.
+        if (!reclaimed && realClock.now().getTime() >= run.deadline) break
+        const claimed = reclaimed
+          ? null
+          : await claimNewBatch(db, {
+              ...lease,
+              now: clock.now(),
+              realNow: realClock.now(),
+              limit: settings.batchSize,
+              filter: options.filter ?? null,
+            })
+        const batch = reclaimed ?? claimed
+        // Nothing left to claim: this lane is done; the others finish their batch and find the same.
+        if (!batch) return
+        const size = claimed?.members ?? 0
+        run.claimed += size
+        if (size >= settings.batchSize) addLane()
+        const result = await this.#processOrHandBack(batch)
+        report.batches++
+        report.sent += result.sent
+        report.failed += result.failed
+        report.skipped += result.skipped
+        report.retrying += result.retrying
+        options.onBatch?.(report)
+        if (result.paused) {
+          report.paused = result.paused
+          break
+        }
+        // Asked for these ids only: once all are claimed, or a claim took less than a full batch (the
+        // rest are sent already, not due, or another worker's), asking again would cost two statements
+        // for nothing at every signup.
+        if (run.asked !== null && (run.claimed >= run.asked || size < settings.batchSize)) return
+      }
+    } catch (error) {
+      run.ended = true
+      throw error
+    }
+    // Paused, out of time or stopped: the other lanes stop after the batch they hold.
+    run.ended = true
   }
 
   /**

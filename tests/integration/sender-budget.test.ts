@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { SendReport } from '../../src/delivery/sender'
+import { BATCHES_IN_FLIGHT, type SendReport } from '../../src/delivery/sender'
 import type { Mailer } from '../../src/mail/mailer'
 import { createOutboxMailer } from '../../src/mail/outbox-mailer'
 import { shortCourse } from '../helpers/course'
@@ -50,17 +50,60 @@ describe.each(ENGINES)('the scheduler tick (%s)', (engine) => {
           if (call === 1) clock.advance(BUDGET_SECONDS * 1000 + 1)
         }),
     })
-    await seedDueReaders(h.db, { count: 30, item: 'start', dueAt: T0 })
+    await seedDueReaders(h.db, { count: 60, item: 'start', dueAt: T0 })
 
+    // The batches claimed before the budget ran out are sent (a few are in flight at once); none is
+    // claimed after it.
     const first = (await h.services.scheduler.tickNow()) as SendReport
-    expect(first).toMatchObject({ batches: 1, sent: 10 })
-    expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 10, queued: 20 })
+    expect(first.batches).toBeGreaterThanOrEqual(1)
+    expect(first.batches).toBeLessThanOrEqual(BATCHES_IN_FLIGHT)
+    expect(first.sent).toBe(10 * first.batches)
+    expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({
+      sent: first.sent,
+      queued: 60 - first.sent,
+    })
+    const late = await h.db.query<{ n: number }>(
+      'select count(*)::int as n from send_batches where created_at > $1',
+      [new Date(T0.getTime() + BUDGET_SECONDS * 1000)],
+    )
+    expect(late.rows[0]!.n).toBe(0)
 
     // Within the budget, one tick sends batch after batch until nothing is due.
     const second = (await h.services.scheduler.tickNow()) as SendReport
-    expect(second).toMatchObject({ batches: 2, sent: 20 })
-    expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 30 })
-    expect(await h.outbox()).toHaveLength(30)
+    expect(second).toMatchObject({ batches: 6 - first.batches, sent: 60 - first.sent })
+    expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 60 })
+    expect(await h.outbox()).toHaveLength(60)
+  })
+
+  it('keeps several batches in flight when more is due, and sends each email once', async () => {
+    // Each provider call waits until as many calls are in flight as a run may have, or a long time.
+    let inFlight = 0
+    let most = 0
+    let allIn!: () => void
+    const full = new Promise<void>((resolve) => {
+      allIn = resolve
+    })
+    h = await shortCourse({
+      engine,
+      start: T0.toISOString(),
+      env: { SEND_BATCH_SIZE: '10' },
+      mailer: (clock, outboxDir) =>
+        hookedMailer(clock, outboxDir, async () => {
+          inFlight++
+          most = Math.max(most, inFlight)
+          if (inFlight === BATCHES_IN_FLIGHT) allIn()
+          await Promise.race([full, new Promise((resolve) => setTimeout(resolve, 20_000))])
+          inFlight--
+        }),
+    })
+    await seedDueReaders(h.db, { count: 100, item: 'start', dueAt: T0 })
+    const report = (await h.services.scheduler.tickNow()) as SendReport
+    expect(most).toBe(BATCHES_IN_FLIGHT)
+    expect(report).toMatchObject({ batches: 10, sent: 100 })
+    expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 100 })
+    const outbox = await h.outbox()
+    expect(outbox).toHaveLength(100)
+    expect(new Set(outbox.map((m) => m.to)).size).toBe(100)
   })
 
   it('joins a tick in flight instead of starting a second one, and starts a new one after it', async () => {

@@ -227,6 +227,10 @@ describe('a worker killed mid-batch', () => {
           workerEnv(fake, { ...dbEnv, SEND_BATCH_SIZE: '10', LEASE_SECONDS: '10', WORKER_ID: 'second' }),
         )
         workers.push(second)
+        // Up before anything looks at the data folder: on PGlite the checks below then go through its
+        // socket, instead of holding the folder while it starts (the first worker had every batch in
+        // flight, so all 30 may be at the provider already).
+        await second.waitFor(/scheduler running/, 60_000)
         await waitUntil(
           async () => countsPerAddress(fake).size === 30,
           60_000,

@@ -52,6 +52,11 @@ export interface ClaimOptions {
   filter: ClaimFilter
 }
 
+/** A batch just claimed, and how many deliveries the claim took. */
+export interface ClaimedBatch extends Batch {
+  members: number
+}
+
 /**
  * The one statement `claimNewBatch` runs, with its values (a fresh idempotency key each call).
  * Exported so the storage tests can EXPLAIN exactly this statement: it must reach due rows through
@@ -98,9 +103,9 @@ export function claimBatchStatement(options: ClaimOptions): { text: string; valu
  * `for update skip locked` lets any number of workers claim side by side without waiting or
  * overlapping. Returns null when nothing is due.
  */
-export async function claimNewBatch(db: Queryable, options: ClaimOptions): Promise<Batch | null> {
+export async function claimNewBatch(db: Queryable, options: ClaimOptions): Promise<ClaimedBatch | null> {
   const { text, values } = claimBatchStatement(options)
-  const { rows } = await db.query<Batch>(text, values)
+  const { rows } = await db.query<ClaimedBatch>(text, values)
   return rows[0] ?? null
 }
 
