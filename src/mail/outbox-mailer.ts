@@ -1,11 +1,46 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Clock } from '../lib/clock'
 import type { BatchResult, ItemResult, Mailer, OutgoingEmail, SingleResult } from './mailer'
 import { buildMime } from './mime'
 
 const digestOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32)
+
+/**
+ * Files of one call written at the same time. Creating a file is the outbox's dearest step (a new
+ * inode: 0.3 to 3 ms of kernel time on the bench machine's disk, against 0.04 ms to overwrite one);
+ * written asynchronously, several at once, the thread pool creates them side by side and the event
+ * loop (and the embedded database on it) goes on meanwhile. Four is libuv's pool: more would queue.
+ */
+const PARALLEL_WRITES = 4
+
+/** One file to write whole: written at `temp`, then renamed to `path` (a reader never sees half). */
+interface FileToWrite {
+  temp: string
+  path: string
+  data: Uint8Array | string
+}
+
+async function writeWhole(file: FileToWrite): Promise<void> {
+  await writeFile(file.temp, file.data)
+  await rename(file.temp, file.path)
+}
+
+/**
+ * Writes `files`, {@link PARALLEL_WRITES} at a time. Every write has ended, done or failed, before it
+ * returns or throws the first failure: nothing of a call is still being written once its result is known.
+ */
+async function writeAll(files: readonly FileToWrite[]): Promise<void> {
+  let next = 0
+  const writer = async () => {
+    while (next < files.length) await writeWhole(files[next++]!)
+  }
+  const ended = await Promise.allSettled(Array.from({ length: PARALLEL_WRITES }, writer))
+  const failed = ended.find((end) => end.status === 'rejected')
+  if (failed) throw failed.reason
+}
 
 /**
  * Delivers into a Maildir (`tmp/`, `new/`, `cur/`), one complete RFC 5322 message per file, readable
@@ -21,20 +56,19 @@ export function createOutboxMailer(outboxDir: string, clock: Clock): Mailer {
   for (const sub of ['tmp', 'new', 'cur', '.keys']) mkdirSync(path.join(outboxDir, sub), { recursive: true })
   const markerOf = (key: string) => path.join(outboxDir, '.keys', digestOf(key))
 
-  /** Writes one message in `tmp/` and moves it into `new/`, so a reader never sees half a message. */
-  async function writeMessage(email: OutgoingEmail, digest: string): Promise<void> {
+  /** One message, written in `tmp/` and moved into `new/`. */
+  async function messageFile(email: OutgoingEmail, digest: string): Promise<FileToWrite> {
     const name = `${digest}.eml`
     const mime = await buildMime(email, { date: clock.now(), messageId: `<${digest}@outbox.course>` })
-    const temp = path.join(outboxDir, 'tmp', name)
-    writeFileSync(temp, mime)
-    renameSync(temp, path.join(outboxDir, 'new', name))
+    return { temp: path.join(outboxDir, 'tmp', name), path: path.join(outboxDir, 'new', name), data: mime }
   }
 
-  /** Writes a marker whole or not at all (a torn marker must not read as "nothing delivered"). */
-  function writeMarker(marker: string, content: string): void {
-    const temp = path.join(outboxDir, 'tmp', `${path.basename(marker)}.key`)
-    writeFileSync(temp, content)
-    renameSync(temp, marker)
+  /**
+   * A marker, written whole or not at all (a torn marker must not read as "nothing delivered"), and
+   * only once every message it lists is in place.
+   */
+  function markerFile(marker: string, content: string): FileToWrite {
+    return { temp: path.join(outboxDir, 'tmp', `${path.basename(marker)}.key`), path: marker, data: content }
   }
 
   async function attempt<T>(
@@ -55,8 +89,8 @@ export function createOutboxMailer(outboxDir: string, clock: Clock): Mailer {
         const digest = digestOf(idempotencyKey)
         const marker = markerOf(idempotencyKey)
         if (existsSync(marker)) return { ok: true, providerId: readFileSync(marker, 'utf8') }
-        await writeMessage(email, digest)
-        writeMarker(marker, `outbox-${digest}`)
+        await writeWhole(await messageFile(email, digest))
+        await writeWhole(markerFile(marker, `outbox-${digest}`))
         return { ok: true, providerId: `outbox-${digest}` }
       }),
     sendBatch: (emails, { idempotencyKey }) =>
@@ -66,18 +100,22 @@ export function createOutboxMailer(outboxDir: string, clock: Clock): Mailer {
         const marker = markerOf(`${idempotencyKey}#batch`)
         const done = new Set<string>(existsSync(marker) ? JSON.parse(readFileSync(marker, 'utf8')) : [])
         const items: ItemResult[] = []
+        const files: FileToWrite[] = []
         for (const [index, email] of emails.entries()) {
           // Keyed by the email itself, not its position: a retry of a smaller batch must not take over
           // another member's file (and record that member as sent).
           const ref = email.ref ?? String(index)
           const digest = digestOf(`${idempotencyKey}#${ref}`)
           if (!done.has(ref)) {
-            await writeMessage(email, digest)
+            files.push(await messageFile(email, digest))
             done.add(ref)
           }
           items.push({ ok: true, providerId: `outbox-${digest}` })
         }
-        writeMarker(marker, JSON.stringify([...done]))
+        // A failure fails the whole call (retried with the same key): messages already in place are
+        // written again under the same names, never as second copies.
+        await writeAll(files)
+        await writeWhole(markerFile(marker, JSON.stringify([...done])))
         return { ok: true, items }
       }),
   }

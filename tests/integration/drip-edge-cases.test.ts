@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { claimNewBatch } from '../../src/delivery/store/batches'
 import { createOutboxMailer } from '../../src/mail/outbox-mailer'
@@ -145,5 +146,40 @@ describe('the outbox transport', () => {
     const retry = await mailer.sendBatch([email('b@example.org', '2')], { idempotencyKey: 'k' })
     expect(first.ok && retry.ok && retry.items[0]).toEqual(first.ok && first.items[1])
     expect((await readOutbox(dir)).map((m) => m.to).sort()).toEqual(['a@example.org', 'b@example.org'])
+  })
+
+  it('fails a batch it could not write whole as retryable, and its retry writes each message once', async () => {
+    const { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const path = await import('node:path')
+    const dir = mkdtempSync(path.join(tmpdir(), 'course-outbox-'))
+    const mailer = createOutboxMailer(dir, new FakeClock())
+    const emails = Array.from({ length: 12 }, (_, i) => ({
+      from: 'c@mail.example.org',
+      to: `r${i}@example.org`,
+      subject: `for r${i}`,
+      html: '<p>x</p>',
+      text: 'x',
+      headers: {},
+      tags: [],
+      ref: String(i),
+    }))
+    // One message's place in new/ is taken by a folder: its rename fails, the others go through.
+    const names = () => readdirSync(path.join(dir, 'new'))
+    const probe = await mailer.sendBatch([emails[5]!], { idempotencyKey: 'probe' })
+    expect(probe.ok).toBe(true)
+    const name = (ref: string) => `${createHash('sha256').update(`k#${ref}`).digest('hex').slice(0, 32)}.eml`
+    mkdirSync(path.join(dir, 'new', name('5')))
+    writeFileSync(path.join(dir, 'new', name('5'), 'x'), 'x')
+    const failed = await mailer.sendBatch(emails, { idempotencyKey: 'k' })
+    expect(failed).toMatchObject({ ok: false, retryable: true, code: 'outbox_write_failed' })
+    expect(readdirSync(path.join(dir, '.keys'))).toHaveLength(1) // only the probe's marker
+    rmSync(path.join(dir, 'new', name('5')), { recursive: true })
+    const retried = await mailer.sendBatch(emails, { idempotencyKey: 'k' })
+    expect(retried.ok).toBe(true)
+    // Every message of the batch once (the probe's copy of r5 is its own), none twice.
+    expect(names()).toHaveLength(13)
+    const received = (await readOutbox(dir)).map((m) => m.to)
+    expect(received.sort()).toEqual([...emails.map((e) => e.to), 'r5@example.org'].sort())
   })
 })
