@@ -1,6 +1,7 @@
 import { type BenchContext, PG_UNREACHABLE } from './context'
 import { type DriveResult, driveEngine, type Transport } from './engine-drive'
 import { drivePgBoss, PGBOSS_VERSION, PGBOSS_WORK, type PgBossResult } from './engine-pgboss'
+import { driveTransport, type TransportResult } from './engine-transport'
 import { median, notMeasured, type Row } from './report'
 import type { Engine } from './setup'
 
@@ -44,6 +45,12 @@ const VARIANTS: Variant[] = [
 
 const BASELINE_FIGURE = 'baseline: pg-boss, one job per email, PostgreSQL, fake Resend'
 
+/** The transports measured alone, with no engine: what the disk or the SDK allows here. */
+const TRANSPORT_FIGURES: Record<'outbox' | 'resend', string> = {
+  outbox: 'reference: the outbox alone (MIME and one file per email on this disk; no engine)',
+  resend: 'reference: resend SDK -> fake Resend alone (no engine)',
+}
+
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0)
 
 /** The exactly-once checks over all runs, for a row's note. */
@@ -56,7 +63,7 @@ function checks(results: readonly { duplicates: number; lost: number }[]): strin
 }
 
 /** Where the time went, for a row's note: seconds per run, this process's CPU, the fake's. */
-function costs(results: readonly (DriveResult | PgBossResult)[]): string {
+function costs(results: readonly (DriveResult | PgBossResult | TransportResult)[]): string {
   const fake = results.map((r) => r.fakeCpuShare).filter((share): share is number => share !== null)
   return [
     `seconds per run: ${results.map((r) => r.seconds.toFixed(2)).join(', ')}`,
@@ -105,6 +112,26 @@ export async function benchEngine(ctx: BenchContext): Promise<Row[]> {
       ].join('; '),
     })
   }
+  // The transports alone, in the same run: the ceiling each engine row is read against.
+  const alone = new Map<Transport, number>()
+  for (const transport of ['outbox', 'resend'] as const) {
+    const figure = TRANSPORT_FIGURES[transport]
+    ctx.log(`engine: ${figure}, ${emails} emails, ${runs} run(s)`)
+    const results = await driveTransport({ transport, emails, runs, warmUp })
+    const value = median(results.map((r) => r.perSecond))
+    alone.set(transport, value)
+    rows.push({
+      group: GROUP,
+      figure,
+      value,
+      unit: 'emails/s',
+      runs,
+      note: [
+        `${size}, the emails an engine run sends, composed beforehand (untimed), handed to the transport in calls of 100, 4 at a time; no database`,
+        costs(results),
+      ].join('; '),
+    })
+  }
   for (const variant of VARIANTS) {
     if (variant.engine === 'postgres' && ctx.postgresProblem) {
       rows.push(notMeasured(GROUP, variant.figure, PG_UNREACHABLE))
@@ -124,6 +151,11 @@ export async function benchEngine(ctx: BenchContext): Promise<Row[]> {
       runs,
       note: [
         `${size}, due lessons, one sender (as npm start runs it), batches of 100, throttle lifted`,
+        ...(alone.get(variant.transport)
+          ? [
+              `${Math.round((100 * value) / (alone.get(variant.transport) as number))}% of the transport alone in this run`,
+            ]
+          : []),
         costs(results),
         checks(results),
       ].join('; '),
