@@ -132,7 +132,7 @@ export async function startServer(roles: { web: boolean; worker: boolean }): Pro
         process.exit(1)
       }
       stopping = true
-      logger.info({ signal }, 'shutting down: no new claims; finishing the batch in flight')
+      logger.info({ signal }, 'shutting down: no new claims; finishing the batches in flight')
       try {
         if (refresh) clearInterval(refresh)
         await new Promise<void>((done) => {

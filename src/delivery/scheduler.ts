@@ -41,7 +41,7 @@ export async function runTick(
 
 /**
  * Runs ticks on TICK_CRON with node-cron (`noOverlap`: a slow tick is never run twice at once). Stop
- * ends claiming, lets the batch in flight finish or hands it back, and waits for the tick to end.
+ * ends claiming, lets the batches in flight finish or hands them back, and waits for the tick to end.
  */
 export class Scheduler {
   #task: ScheduledTask | null = null
