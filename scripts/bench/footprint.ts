@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import path from 'node:path'
 import type { BenchContext } from './context'
 import { median, notMeasured, type Row, repeat } from './report'
-import { adminQuery, benchEnv, POSTGRES_URL, REPO_ROOT, TMP_DIR } from './setup'
+import { adminQuery, benchEnv, launcherNodeOptions, POSTGRES_URL, REPO_ROOT, TMP_DIR } from './setup'
 
 /**
  * What a small server pays to run it: the memory of `npm start` at rest (a first start on a new data
@@ -15,10 +15,12 @@ import { adminQuery, benchEnv, POSTGRES_URL, REPO_ROOT, TMP_DIR } from './setup'
  * from the TypeScript sources through tsx (how they ran before they were compiled).
  */
 
-const START = ['--max-old-space-size=512', path.join(REPO_ROOT, 'bin/start.js')]
-const START_TSX = ['--max-old-space-size=512', '--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')]
-const COURSE = ['--max-old-space-size=512', path.join(REPO_ROOT, 'bin/course.js')]
-const COURSE_TSX = ['--max-old-space-size=512', '--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts')]
+// With the Node options of package.json's scripts (and the launchers' first lines); the tsx baselines
+// with the same options.
+const START = [...launcherNodeOptions('start'), path.join(REPO_ROOT, 'bin/start.js')]
+const START_TSX = [...launcherNodeOptions('start'), '--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')]
+const COURSE = [...launcherNodeOptions('course'), path.join(REPO_ROOT, 'bin/course.js')]
+const COURSE_TSX = [...launcherNodeOptions('course'), '--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts')]
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -12,7 +12,15 @@ import type { PhaseSample, ProbeResult } from './memory-child'
 import { compareSent } from './provider'
 import { median, type Row, repeat } from './report'
 import { benchContent } from './services'
-import { benchConfig, benchEnv, type Engine, openBenchDb, REPO_ROOT, TMP_DIR } from './setup'
+import {
+  benchConfig,
+  benchEnv,
+  type Engine,
+  launcherNodeOptions,
+  openBenchDb,
+  REPO_ROOT,
+  TMP_DIR,
+} from './setup'
 import { seedList } from './tick-seed'
 
 const MB = 1024 * 1024
@@ -81,18 +89,6 @@ async function buildProbe(): Promise<string> {
 }
 
 /**
- * The Node options `npm run course` starts the CLI with (package.json: `node <options> bin/course.js`;
- * the bin's shebang says the same), so that a change there is measured here too.
- */
-function cliNodeOptions(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-    scripts?: Record<string, string>
-  }
-  const options = /^node\s+(.*?)\s*bin\/course\.js/.exec(pkg.scripts?.course ?? '')?.[1]
-  return options ? options.split(/\s+/) : []
-}
-
-/**
  * Runs `node bin/course.js newsletter send <slug> --yes` as `npm run course` does (compiled JavaScript,
  * its Node options) in production mode, sending through the real SDK to the fake Resend in another
  * process (no limit), with the probe (memory-child.ts) loaded to record its memory. The fake counts
@@ -118,7 +114,7 @@ async function sendOnce(engine: Engine, size: number, probe: string, log: (m: st
     const child = spawn(
       process.execPath,
       [
-        ...cliNodeOptions(),
+        ...launcherNodeOptions('course'),
         '--import',
         probe,
         path.join(REPO_ROOT, 'bin/course.js'),
@@ -199,7 +195,7 @@ export async function benchMemory(ctx: BenchContext): Promise<Row[]> {
       ratio: peak(measured.get(size) as Measured[]) / peak(base),
       runs: (measured.get(size) as Measured[]).length,
       note: [
-        `the sending process alone (its VmHWM): \`node ${cliNodeOptions().join(' ')} bin/course.js newsletter send <slug> --yes\`, as \`npm run course\` runs it`,
+        `the sending process alone (its VmHWM): \`node ${launcherNodeOptions('course').join(' ')} bin/course.js newsletter send <slug> --yes\`, as \`npm run course\` runs it`,
         exact,
         // A short send ends before V8's heap has grown to its working size: the smaller list then
         // reads lower for that reason, not because memory follows the list.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
 import { type Config, loadConfig, resolveSecret } from '../../src/config'
@@ -17,6 +17,31 @@ export const POSTGRES_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 export type Engine = 'pglite' | 'postgres'
+
+/**
+ * The Node options a launcher runs with, as users start it: package.json's script (`npm start`,
+ * `npm run course`: `node <options> bin/<name>.js`), which must say the same as the launcher's own
+ * first line (`#!/usr/bin/env -S node <options>`, what `npx course` and `npm link` run). Throws when the
+ * two differ, so that a benchmark never measures a process started unlike the real one.
+ */
+export function launcherNodeOptions(script: 'start' | 'course'): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>
+  }
+  const launcher = `bin/${script}.js`
+  const command = pkg.scripts?.[script] ?? ''
+  const firstLine = readFileSync(path.join(REPO_ROOT, launcher), 'utf8').split('\n', 1)[0] ?? ''
+  const inScript = command.startsWith('node ') && command.endsWith(` ${launcher}`)
+  const inShebang = firstLine.startsWith('#!/usr/bin/env -S node')
+  const options = (text: string) => text.split(/\s+/).filter(Boolean)
+  const fromScript = options(command.slice('node '.length, -launcher.length))
+  const fromShebang = options(firstLine.slice('#!/usr/bin/env -S node'.length))
+  if (!inScript || !inShebang || fromScript.join(' ') !== fromShebang.join(' '))
+    throw new Error(
+      `package.json's "${script}" script (${command}) and ${launcher}'s first line (${firstLine}) must start node with the same options`,
+    )
+  return fromScript
+}
 
 /** Why PostgreSQL cannot be used, or null when it answers. Asked once at start. */
 export async function postgresProblem(): Promise<string | null> {
