@@ -1,6 +1,5 @@
 import { runCli } from './cli/run'
 import { readEnvironment } from './config'
-import { startServer } from './main'
 
 /** `npm run course -- <command>`: the operator's command line. */
 process.exitCode = await runCli(
@@ -12,5 +11,6 @@ process.exitCode = await runCli(
     env: readEnvironment(),
     cwd: process.cwd(),
   },
-  startServer,
+  // Loaded only for `course web` and `course worker`: the other commands never start an HTTP server.
+  async (roles) => (await import('./main')).startServer(roles),
 )

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util'
-import { tableToCsv } from '../stats/csv'
 import { DEFAULT_DAYS, MAX_DAYS, readStats } from '../stats/report'
 import { isStatsTable, OPENS_CAVEAT, STATS_TABLES, type StatsTableName, statsTable } from '../stats/tables'
 import type { CliContext } from './context'
@@ -47,6 +46,7 @@ export async function statsCommand(args: string[], ctx: CliContext): Promise<num
       return EXIT.ok
     }
     if (values.csv !== undefined) {
+      const { tableToCsv } = await import('../stats/csv')
       out.write(tableToCsv(statsTable(report, values.csv as StatsTableName)))
       return EXIT.ok
     }

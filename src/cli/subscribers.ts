@@ -5,8 +5,6 @@ import { finished } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import { cliActor, recordAudit } from '../audit/log'
 import { eraseSubscriber, readSubscriberRecord } from '../privacy/privacy'
-import { countSubscribers, exportSubscribers } from '../subscribers/export'
-import { importSubscribers } from '../subscribers/import'
 import { formatRowProblem } from '../subscribers/import-rows'
 import { unsubscribe } from '../subscribers/preferences'
 import { findSubscriberByKey } from '../subscribers/store'
@@ -16,6 +14,9 @@ import { describeImport, plural } from './import-report'
 import { EXIT, pickCourse, UsageError, writeLine } from './io'
 import { createProgress } from './progress'
 import { confirmOnTerminal } from './prompt'
+
+// The import and export (and their CSV packages) are loaded by their own commands only: every other
+// command, a newsletter send above all, would carry their code for nothing.
 
 export const subscribersUsage =
   'course subscribers import <file.csv> [--course C] [--dry-run] [--send-confirmations]\n' +
@@ -81,6 +82,7 @@ async function importCommand(args: string[], ctx: CliContext): Promise<number> {
     // Problem lines share stderr with the bar: on a terminal, wipe the bar's line before printing one.
     const clear = err.isTTY ? '\r\x1b[K' : ''
     const bar = createProgress({ label: values['dry-run'] ? 'checking' : 'importing', stream: err })
+    const { importSubscribers } = await import('../subscribers/import')
     const result = await importSubscribers(runtime.services.subscribers, createReadStream(file), {
       course,
       dryRun: values['dry-run'] ?? false,
@@ -112,6 +114,7 @@ async function exportCommand(args: string[], ctx: CliContext): Promise<number> {
   const runtime = await ctx.open({ logLevel: 'warn', sends: false })
   try {
     const db = runtime.database.db
+    const { countSubscribers, exportSubscribers } = await import('../subscribers/export')
     const bar = createProgress({ label: 'exporting', stream: ctx.io.err, total: await countSubscribers(db) })
     const onProgress = (written: number) => bar.update(written)
     if (values.out === undefined) {

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module'
 import pino, { type DestinationStream, type Logger } from 'pino'
-import pretty from 'pino-pretty'
 
 export type { Logger }
 
@@ -21,6 +21,9 @@ export function createLogger(options: {
   }
   if (options.env === 'production')
     return pino({ ...base, redact }, options.destination ?? pino.destination(1))
+  // Loaded only here: production logs are JSON, and pino-pretty with its dependencies is about a
+  // megabyte of memory a production process would carry for nothing.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')
   const stream = pretty({
     colorize: !options.destination && process.stderr.isTTY,
     destination: options.destination ?? 2,
