@@ -103,7 +103,7 @@ export async function writePreviews(
   } catch (error) {
     if (!(error instanceof ContentError)) throw error
     problems = error.problems.map(formatProblem)
-    content = loadReadableContent(source)
+    content = await loadReadableContent(source)
   }
   const files = new Map<string, string>()
   const positions = new Map<string, number>()

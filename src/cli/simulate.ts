@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { DateTime, IANAZone } from 'luxon'
-import { offersNextNow } from '../content/courses'
 import type { Pacing } from '../content/types'
+import { offersNextNow } from '../content/types'
 import { type PlannedLesson, planTimeline } from '../course/plan'
 import { readEnrolments } from '../course/progress'
 import { readerTimeline } from '../course/timeline'

@@ -1,11 +1,9 @@
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { LessonContext, SiteInfo } from './compile'
-import { compileKey, readCompiled, writeCompiled } from './compiled-cache'
-import { loadCourses, offersNextNow } from './courses'
-import { loadNewsletters } from './load'
+import { compileKey, contentFilesKey, readCompiled, readLoadedContent, writeCompiled } from './compiled-cache'
 import type { CompiledEmail } from './personalize'
-import type { ContentProblem, Course, Lesson, Newsletter } from './types'
+import { type ContentProblem, type Course, type Lesson, type Newsletter, offersNextNow } from './types'
 
 /** The kinds of compiled email, as the delivery queue names them. */
 export type EmailKind = 'confirmation' | 'invitation' | 'lesson' | 'newsletter'
@@ -104,33 +102,57 @@ export function lessonContext(
   }
 }
 
+/** The content as the rest of the code sees it, from what was loaded and compiled. */
+function assembleContent(
+  courses: Course[],
+  newsletters: Newsletter[],
+  emails: ReadonlyMap<string, CompiledEmail>,
+  fingerprint: string,
+): Content {
+  return Object.freeze({
+    courses: Object.freeze(courses),
+    newsletters: Object.freeze(newsletters),
+    fingerprint,
+    ...indexContent(courses, newsletters),
+    compiled: (kind: EmailKind, course: string | null, slug: string | null) =>
+      emails.get(compiledKey(kind, course, slug)),
+  })
+}
+
 /**
  * Loads, validates and compiles all content. Throws {@link ContentError} with every problem found;
- * content with problems is never half-used.
+ * content with problems is never half-used. Files unchanged since they were last loaded (byte for
+ * byte) are not parsed again: their content and emails come from the cache (see compiled-cache.ts).
  */
 export async function loadContent(source: ContentSource): Promise<Content> {
   const fingerprint = fingerprintContent(source)
+  const filesKey = source.cacheDir ? contentFilesKey(source) : null
+  const kept = source.cacheDir && filesKey ? readLoadedContent(source.cacheDir, filesKey) : null
+  if (kept) return assembleContent(kept.courses, kept.newsletters, kept.emails, fingerprint)
+
+  // The parsers are loaded only here, when the files changed (or nothing is cached).
+  const [{ loadCourses }, { loadNewsletters }] = await Promise.all([import('./courses'), import('./load')])
   const { courses, problems } = loadCourses(source.lessonsDir)
   const loaded = loadNewsletters(source.newslettersDir)
   problems.push(...loaded.problems)
   if (problems.length > 0) throw new ContentError(problems)
 
-  const index = indexContent(courses, loaded.newsletters)
   const key = compileKey({ site: source.site, courses, newsletters: loaded.newsletters })
-  let compiled = source.cacheDir ? readCompiled(source.cacheDir, key) : null
-  if (!compiled) {
-    compiled = await compileAll(courses, loaded.newsletters, index.course, source.site)
-    if (source.cacheDir) writeCompiled(source.cacheDir, key, compiled)
+  const cached = source.cacheDir ? readCompiled(source.cacheDir, key) : null
+  const courseOf = indexContent(courses, loaded.newsletters).course
+  const emails = cached ?? (await compileAll(courses, loaded.newsletters, courseOf, source.site))
+  if (source.cacheDir) {
+    // The content is kept under its files' key only if no file changed while they were read: the
+    // key must name exactly the files it came from.
+    const unchanged = filesKey !== null && contentFilesKey(source) === filesKey
+    writeCompiled(
+      source.cacheDir,
+      key,
+      emails,
+      unchanged ? { filesKey, courses, newsletters: loaded.newsletters } : undefined,
+    )
   }
-  const emails = compiled
-  return Object.freeze({
-    courses: Object.freeze(courses),
-    newsletters: Object.freeze(loaded.newsletters),
-    fingerprint,
-    ...index,
-    compiled: (kind: EmailKind, course: string | null, slug: string | null) =>
-      emails.get(compiledKey(kind, course, slug)),
-  })
+  return assembleContent(courses, loaded.newsletters, emails, fingerprint)
 }
 
 /** Renders every email of the content with React Email (loaded here only: a cached compile needs none of it). */
@@ -163,7 +185,8 @@ async function compileAll(
  * (status, stats, unsubscribe, erase…): the courses and issues that are valid on their own, and no
  * compiled email (sending from it is a bug).
  */
-export function loadReadableContent(source: ContentSource): Content {
+export async function loadReadableContent(source: ContentSource): Promise<Content> {
+  const [{ loadCourses }, { loadNewsletters }] = await Promise.all([import('./courses'), import('./load')])
   const { courses } = loadCourses(source.lessonsDir)
   const { newsletters } = loadNewsletters(source.newslettersDir)
   return Object.freeze({
@@ -208,7 +231,7 @@ export class ContentStore {
     } catch (error) {
       if (!options.readable || !(error instanceof ContentError)) throw error
       onProblems?.(error)
-      const store = new ContentStore(source, loadReadableContent(source), onProblems)
+      const store = new ContentStore(source, await loadReadableContent(source), onProblems)
       store.#problems = error.problems
       return store
     }

@@ -3,14 +3,9 @@ import path from 'node:path'
 import { DISCLAIMER } from '../../emails/_lib/disclaimer'
 import { courseFrontMatter } from './front-matter'
 import { COURSE_FILE, checkFile, loadLessons } from './load'
-import type { ContentProblem, Course, Lesson, Pacing } from './types'
+import type { ContentProblem, Course, Lesson } from './types'
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
-
-/** Whether lesson emails of a course offer "Send me the next lesson now". */
-export function offersNextNow(pacing: Pacing): boolean {
-  return pacing.nextNow || pacing.mode === 'self-paced'
-}
 
 /** The folders of `lessonsDir` that hold courses (not hidden, not `_drafts`), by name. */
 function courseFolders(lessonsDir: string): string[] {

@@ -45,6 +45,11 @@ export interface Pacing {
   nextNow: boolean
 }
 
+/** Whether lesson emails of a course offer "Send me the next lesson now". */
+export function offersNextNow(pacing: Pacing): boolean {
+  return pacing.nextNow || pacing.mode === 'self-paced'
+}
+
 /** A course: `lessons/<slug>/course.md` and the lessons beside it, in day order. */
 export interface Course {
   kind: 'course'

@@ -62,6 +62,28 @@ describe('compiled emails kept between starts', () => {
     expect(confirmation.html.parts.join('')).toContain('https://elsewhere.example.org')
   })
 
+  it('unchanged files are read back as loaded, trees included; a changed file is parsed again', async () => {
+    const s = source()
+    const fresh = await loadContent(s)
+    const cached = JSON.parse(readFileSync(cacheFile(s), 'utf8'))
+    expect(cached.content.courses).toEqual(JSON.parse(JSON.stringify(fresh.courses)))
+    // Marked in the cache: a load that returns the mark did not parse the files.
+    cached.content.courses[0].title = '(cached) title'
+    writeFileSync(cacheFile(s), JSON.stringify(cached))
+    const again = await loadContent(s)
+    expect(again.courses[0]!.title).toBe('(cached) title')
+    expect(again.courses[0]!.lessons).toEqual(JSON.parse(JSON.stringify(fresh.courses[0]!.lessons)))
+    expect(again.courses[0]!.lessons[0]!.tree.type).toBe('root')
+    expect(again.newsletters.map((n) => n.slug)).toEqual(fresh.newsletters.map((n) => n.slug))
+    expect(again.fingerprint).toBe(fresh.fingerprint)
+
+    const lesson = fresh.courses[0]!.lessons[0]!
+    const file = path.join(path.dirname(s.lessonsDir), lesson.file.replace(/^.*?lessons\//, 'lessons/'))
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\n`)
+    const edited = await loadContent(s)
+    expect(edited.courses[0]!.title).toBe(fresh.courses[0]!.title)
+  })
+
   it('an unreadable cache file is compiled over, not an error', async () => {
     const s = source()
     await loadContent(s)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { offersNextNow } from '../../src/content/courses'
-import type { Pacing } from '../../src/content/types'
+import { offersNextNow, type Pacing } from '../../src/content/types'
 import { dayZero, planTimeline, signupsClosed } from '../../src/course/plan'
 
 /** Lessons on days 0, 2, 4 and 7. */
