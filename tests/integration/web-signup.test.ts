@@ -1,5 +1,7 @@
+import { request as httpRequest } from 'node:http'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createToken } from '../../src/lib/links'
+import { serveApp } from '../helpers/browser'
 import { ENGINES } from '../helpers/db'
 import { createHarness, type Harness } from '../helpers/harness'
 import { MAIN_COURSE, postForm, postJson, subscribeAndConfirm, subscriberRow } from '../helpers/web'
@@ -318,6 +320,54 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
       })
     } finally {
       await proxied.close()
+    }
+  })
+
+  it('limits bodies over a real connection, whether they state their length or come in chunks', async () => {
+    const server = await serveApp((request, env) => h.services.web.fetch(request, env))
+    /** POSTs `body` in `chunks` (chunked encoding) or with its Content-Length; the status and text. */
+    const post = (body: string, chunked: boolean) =>
+      new Promise<{ status: number; text: string }>((done, fail) => {
+        const request = httpRequest(
+          `${server.url}/subscribe`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(chunked ? {} : { 'content-length': Buffer.byteLength(body) }),
+            },
+          },
+          (response) => {
+            let text = ''
+            response.on('data', (chunk) => {
+              text += chunk
+            })
+            response.on('end', () => done({ status: response.statusCode ?? 0, text }))
+          },
+        )
+        request.on('error', fail)
+        if (chunked) for (let i = 0; i < body.length; i += 4096) request.write(body.slice(i, i + 4096))
+        request.end(chunked ? undefined : body)
+      })
+    try {
+      const huge = JSON.stringify({
+        email: 'huge@example.org',
+        course: MAIN_COURSE,
+        name: 'x'.repeat(20_000),
+      })
+      for (const chunked of [false, true]) {
+        const refused = await post(huge, chunked)
+        expect(refused.status, chunked ? 'chunked' : 'with a length').toBe(413)
+        expect(refused.text).toContain('Too much data')
+      }
+      const small = (email: string) => JSON.stringify({ email, course: MAIN_COURSE, name: 'Sam' })
+      expect((await post(small('length@example.org'), false)).status).toBe(201)
+      expect((await post(small('chunks@example.org'), true)).status).toBe(201)
+      expect(await subscriberRow(h, 'length@example.org')).toBeTruthy()
+      expect(await subscriberRow(h, 'chunks@example.org')).toBeTruthy()
+      expect(await subscriberRow(h, 'huge@example.org')).toBeUndefined()
+    } finally {
+      await server.close()
     }
   })
 
