@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
+import { rename, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -324,6 +325,37 @@ function rowsFor(
 }
 
 /**
+ * What this disk allows the outbox: `count` files of a confirmation's size created as the outbox
+ * creates them (written in a tmp/ folder, renamed into new/, four at a time), with nothing else
+ * running; files per second and CPU per file (the kernel's part included). On the bench machine
+ * creating a file costs 0.3 to 1.5 ms of kernel time, so the disk bounds how fast confirmations go out.
+ */
+async function diskFileRate(count: number): Promise<{ perSecond: number; cpuUs: number }> {
+  const dir = path.join(TMP_DIR, `disk-${randomBytes(4).toString('hex')}`)
+  for (const sub of ['tmp', 'new']) mkdirSync(path.join(dir, sub), { recursive: true })
+  const data = Buffer.alloc(9000, 'a')
+  try {
+    let next = 0
+    const cpu = process.cpuUsage()
+    const start = performance.now()
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < count) {
+          const name = `${next++}.eml`
+          await writeFile(path.join(dir, 'tmp', name), data)
+          await rename(path.join(dir, 'tmp', name), path.join(dir, 'new', name))
+        }
+      }),
+    )
+    const seconds = (performance.now() - start) / 1000
+    const used = process.cpuUsage(cpu)
+    return { perSecond: count / seconds, cpuUs: (used.user + used.system) / count }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
  * Signups per second through `POST /subscribe` on loopback (JSON body, a new address each time), as
  * a web process runs it: each signup stores the person and queues a confirmation, which the
  * process's sender sends at once, competing with signups for the database. On PGlite it goes to the
@@ -369,6 +401,17 @@ export async function benchSignup(ctx: BenchContext): Promise<Row[]> {
     )
     if (deferred)
       rows.push(...rowsFor(group, engine, 'baseline: sending deferred', deferred, { aims: 'none' }))
+    if (engine === 'pglite') {
+      const disk = await repeat(runs, () => diskFileRate(ctx.quick ? 1000 : 5000))
+      rows.push({
+        group,
+        figure: 'reference: this disk creating the outbox files alone (no server)',
+        value: median(disk.map((d) => d.perSecond)),
+        unit: 'files/s',
+        runs,
+        note: `write + rename, 4 at a time, 9 KB each; CPU per file ${Math.round(median(disk.map((d) => d.cpuUs)))} µs (the kernel's part included): one confirmation is one file`,
+      })
+    }
   }
   return rows
 }
