@@ -5,6 +5,12 @@ import type { BatchResult, Mailer, OutgoingEmail, SendFailure } from '../mail/ma
 import { type Batch, markAttempted } from './store/batches'
 import { adaptRate, holdSlotsUntil, pauseSending, reserveSlot } from './throttle'
 
+/**
+ * A wait for the shared rate this long or longer means the rate sets the pace (a provider limit of a
+ * few requests a second); shorter ones are the spacing of a rate far above what is sent.
+ */
+const PACED_WAIT_MS = 20
+
 /** 429s waited out in place before the batch is handed back. */
 const MAX_RATE_LIMITED_WAITS = 10
 /** Longer than this, a 429's wait is spent with the batch released instead of held. */
@@ -23,11 +29,11 @@ export interface ProviderCallDeps {
 
 /**
  * How a provider call went, as the batch's settle step needs it: an answer (accepted, or a failure
- * to retry or not), no call because the worker is stopping, or no call because all sending is paused
- * (the pause is recorded; `until` is when it ends).
+ * to retry or not, and whether the shared rate made it wait for its turn), no call because the worker
+ * is stopping, or no call because all sending is paused (the pause is recorded; `until` is when it ends).
  */
 export type CallResult =
-  | { kind: 'answered'; result: BatchResult }
+  | { kind: 'answered'; result: BatchResult; paced: boolean }
   | { kind: 'stopped' }
   | { kind: 'paused'; until: Date; reason: string; error: string }
 
@@ -73,12 +79,14 @@ export async function callThroughThrottle(
   emails: OutgoingEmail[],
 ): Promise<CallResult> {
   const { db, realClock, logger } = deps
+  let paced = false
   for (let waits = 0; ; waits++) {
     const slot = await reserveSlot(db, realClock.now())
     if (!slot.ok) {
       const reason = slot.reason ?? 'paused'
       return { kind: 'paused', until: slot.pausedUntil, reason, error: `sending paused: ${reason}` }
     }
+    if (slot.waitMs >= PACED_WAIT_MS) paced = true
     await realClock.sleep(slot.waitMs, signal)
     if (signal.aborted) return { kind: 'stopped' }
     await markAttempted(db, batch.id, deps.clock.now(), emails.length)
@@ -86,10 +94,11 @@ export async function callThroughThrottle(
     const limit = result.rateLimit?.limit
     if (limit !== undefined && limit > 0) await adaptRate(db, limit)
     if (!result.ok && result.systemic) return pauseAll(deps, batch, result)
-    if (result.ok || !result.retryable || result.status !== 429) return { kind: 'answered', result }
+    if (result.ok || !result.retryable || result.status !== 429) return { kind: 'answered', result, paced }
     const waitMs = result.retryAfterMs ?? 1000
     await holdSlotsUntil(db, new Date(realClock.now().getTime() + waitMs))
     logger.warn({ batchId: batch.id, waitMs }, 'rate limited by the provider; waiting')
-    if (waitMs > MAX_INLINE_WAIT_MS || waits >= MAX_RATE_LIMITED_WAITS) return { kind: 'answered', result }
+    if (waitMs > MAX_INLINE_WAIT_MS || waits >= MAX_RATE_LIMITED_WAITS)
+      return { kind: 'answered', result, paced: true }
   }
 }

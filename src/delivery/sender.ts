@@ -91,6 +91,8 @@ export class Sender {
   #soon: Promise<void> | null = null
   readonly #wanted: number[] = []
   readonly #abort = new AbortController()
+  /** Whether the last provider call waited for its turn of the shared rate (lanes join only if not). */
+  #paced = false
 
   constructor(private readonly deps: SenderDeps) {}
 
@@ -146,6 +148,8 @@ export class Sender {
     filter?: ClaimFilter
     budgetMs: number
     onBatch?: (report: SendReport) => void
+    /** At most this many batches in flight (default {@link BATCHES_IN_FLIGHT}). */
+    inFlight?: number
   }): Promise<SendReport> {
     const report = emptyReport()
     const asked = options.filter && 'ids' in options.filter ? options.filter.ids.length : null
@@ -155,13 +159,15 @@ export class Sender {
       claimed: 0,
       ended: false,
     }
-    // One lane to begin with; another joins each time a lane claims a full batch (more is waiting),
-    // up to BATCHES_IN_FLIGHT: a few due emails, or a signup's confirmation, keep one lane. A lane's
+    // One lane to begin with; another joins each time a lane has sent a full batch (more is waiting)
+    // without waiting for the shared rate, up to BATCHES_IN_FLIGHT: a few due emails, a signup's
+    // confirmation, or a rate limit that sets the pace keep one lane. A lane's
     // failure is kept as a value from its start (a lane that joined while the others were awaited
     // must not reject with no one listening).
     const lanes: Promise<{ error: unknown } | null>[] = []
+    const most = options.inFlight ?? BATCHES_IN_FLIGHT
     const addLane = () => {
-      if (lanes.length >= BATCHES_IN_FLIGHT) return
+      if (lanes.length >= most) return
       lanes.push(
         this.#lane(options, report, run, addLane).then(
           () => null,
@@ -211,8 +217,10 @@ export class Sender {
         if (!batch) return
         const size = claimed?.members ?? 0
         run.claimed += size
-        if (size >= settings.batchSize) addLane()
         const result = await this.#processOrHandBack(batch)
+        // More is waiting, and this call did not wait for its turn of the shared rate: another lane
+        // can use the time. When the rate sets the pace, more lanes would add only jitter.
+        if (size >= settings.batchSize && !this.#paced) addLane()
         report.batches++
         report.sent += result.sent
         report.failed += result.failed
@@ -295,6 +303,7 @@ export class Sender {
         sendable.map((s) => s.email),
       )
       if (call.kind === 'paused') report.paused = { until: call.until, reason: call.reason }
+      this.#paced = call.kind === 'answered' && call.paced
       ending = endingOf(
         call,
         { batch, sendable, earlier: outcomes, maxAttempts: settings.maxAttempts },

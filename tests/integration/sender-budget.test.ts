@@ -75,35 +75,63 @@ describe.each(ENGINES)('the scheduler tick (%s)', (engine) => {
     expect(await h.outbox()).toHaveLength(60)
   })
 
+  /**
+   * The outbox with each call held until `until()` says so, or for `holdMs` at most (then it goes on:
+   * a run adds a lane only after a batch has gone); notes the most calls in flight at once.
+   */
+  function heldMailer(until: (inFlight: number) => boolean, holdMs: number) {
+    const state = { inFlight: 0, most: 0 }
+    const waiting: (() => void)[] = []
+    const mailer = (clock: FakeClock, outboxDir: string) =>
+      hookedMailer(clock, outboxDir, async () => {
+        state.inFlight++
+        state.most = Math.max(state.most, state.inFlight)
+        if (until(state.inFlight)) for (const release of waiting.splice(0)) release()
+        else
+          await Promise.race([
+            new Promise<void>((resolve) => waiting.push(resolve)),
+            new Promise((resolve) => setTimeout(resolve, holdMs)),
+          ])
+        state.inFlight--
+      })
+    return { state, mailer }
+  }
+
   it('keeps several batches in flight when more is due, and sends each email once', async () => {
-    // Each provider call waits until as many calls are in flight as a run may have, or a long time.
-    let inFlight = 0
-    let most = 0
-    let allIn!: () => void
-    const full = new Promise<void>((resolve) => {
-      allIn = resolve
-    })
+    const held = heldMailer((n) => n >= BATCHES_IN_FLIGHT, 1_000)
     h = await shortCourse({
       engine,
       start: T0.toISOString(),
       env: { SEND_BATCH_SIZE: '10' },
-      mailer: (clock, outboxDir) =>
-        hookedMailer(clock, outboxDir, async () => {
-          inFlight++
-          most = Math.max(most, inFlight)
-          if (inFlight === BATCHES_IN_FLIGHT) allIn()
-          await Promise.race([full, new Promise((resolve) => setTimeout(resolve, 20_000))])
-          inFlight--
-        }),
+      mailer: held.mailer,
     })
     await seedDueReaders(h.db, { count: 100, item: 'start', dueAt: T0 })
     const report = (await h.services.scheduler.tickNow()) as SendReport
-    expect(most).toBe(BATCHES_IN_FLIGHT)
+    expect(held.state.most).toBe(BATCHES_IN_FLIGHT)
     expect(report).toMatchObject({ batches: 10, sent: 100 })
     expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 100 })
     const outbox = await h.outbox()
     expect(outbox).toHaveLength(100)
     expect(new Set(outbox.map((m) => m.to)).size).toBe(100)
+  })
+
+  it('keeps one batch in flight when the shared rate sets the pace', async () => {
+    const held = heldMailer(() => false, 50)
+    h = await shortCourse({
+      engine,
+      start: T0.toISOString(),
+      env: { SEND_BATCH_SIZE: '10' },
+      mailer: held.mailer,
+    })
+    // Ten calls a second: each waits about 100 ms for its turn. The harness's real clock is its fake
+    // clock, so the waits pass at once, and each is still a wait for the rate.
+    await h.db.query('update send_control set rate_per_second = 10')
+    await seedDueReaders(h.db, { count: 60, item: 'start', dueAt: T0 })
+    const report = (await h.services.scheduler.tickNow()) as SendReport
+    expect(report).toMatchObject({ batches: 6, sent: 60 })
+    // The first call came at once (its turn was free), so a second lane may have joined; no more.
+    expect(held.state.most).toBeLessThanOrEqual(2)
+    expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 60 })
   })
 
   it('joins a tick in flight instead of starting a second one, and starts a new one after it', async () => {
