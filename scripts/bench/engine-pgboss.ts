@@ -11,7 +11,7 @@ import type { Content } from '../../src/content/catalog'
 import { composeEmail } from '../../src/delivery/compose'
 import type { Member } from '../../src/delivery/store/batches'
 import { compareRun, processCpuSeconds, startInstantResend } from './engine-drive'
-import { benchContent, createSdkMailer } from './services'
+import { benchContent, composeSettings, createSdkMailer } from './services'
 import { adminQuery, benchConfig, POSTGRES_URL } from './setup'
 
 /** What a job carries: the reader and the lesson, as a user would enqueue them. */
@@ -85,12 +85,7 @@ export async function drivePgBoss(options: {
   const content: Content = (await benchContent(config)).current
   const course = content.courses[0]!
   const item = course.lessons[0]!.slug
-  const compose = {
-    baseUrl: config.baseUrl,
-    from: config.mail.from,
-    replyTo: config.mail.replyTo,
-    secret: config.secret,
-  }
+  const compose = composeSettings(config)
   const boss = new PgBoss({ connectionString: POSTGRES_URL, schema, max: 10, schedule: false })
   boss.on('error', () => {})
   const fake = await startInstantResend()

@@ -7,7 +7,7 @@ import { systemClock } from '../../src/lib/clock'
 import type { Mailer, OutgoingEmail } from '../../src/mail/mailer'
 import { createOutboxMailer } from '../../src/mail/outbox-mailer'
 import { processCpuSeconds, startInstantResend } from './engine-drive'
-import { benchContent, createSdkMailer } from './services'
+import { benchContent, composeSettings, createSdkMailer } from './services'
 import { benchConfig, TMP_DIR } from './setup'
 
 /** One timed run of a transport alone. */
@@ -38,12 +38,7 @@ export async function driveTransport(options: {
   const content = (await benchContent(config)).current
   const course = content.courses[0]!
   const item = course.lessons[0]!.slug
-  const compose = {
-    baseUrl: config.baseUrl,
-    from: config.mail.from,
-    replyTo: config.mail.replyTo,
-    secret: config.secret,
-  }
+  const compose = composeSettings(config)
   const outboxDir = path.join(TMP_DIR, `transport-outbox-${process.pid}`)
   const fake = options.transport === 'resend' ? await startInstantResend() : null
   const mailer: Mailer = fake ? createSdkMailer(fake.url) : createOutboxMailer(outboxDir, systemClock)

@@ -1,6 +1,7 @@
 import type { Config } from '../../src/config'
 import type { ContentStore } from '../../src/content/catalog'
 import type { Db } from '../../src/db/db'
+import type { ComposeSettings } from '../../src/delivery/compose'
 import { type Clock, systemClock } from '../../src/lib/clock'
 import { silentLogger } from '../../src/lib/logger'
 import type { Mailer } from '../../src/mail/mailer'
@@ -42,6 +43,16 @@ let content: Promise<ContentStore> | null = null
 export function benchContent(config: Config): Promise<ContentStore> {
   content ??= openContent(config, silentLogger)
   return content
+}
+
+/** What the sender composes emails with, from the configuration (as src/services.ts passes it). */
+export function composeSettings(config: Config & { secret: string }): ComposeSettings {
+  return {
+    baseUrl: config.baseUrl,
+    from: config.mail.from,
+    replyTo: config.mail.replyTo,
+    secret: config.secret,
+  }
 }
 
 /** The services as tests/helpers/harness.ts builds them, on the given database, mailer and clocks. */
