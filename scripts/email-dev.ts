@@ -36,10 +36,23 @@ for (const dir of [source.lessonsDir, source.newslettersDir])
     timer = setTimeout(() => write('content changed').catch((error) => console.error(error)), 150)
   })
 
+// React Email's CLI starts itself again as a child with other Node options and does not pass a
+// signal on to it: it runs in a process group of its own, and a signal goes to the whole group.
 const server = spawn(
   path.join(ROOT, 'node_modules', '.bin', 'email'),
   ['dev', '--dir', outDir, '--port', values.port],
-  { cwd: ROOT, stdio: 'inherit' },
+  { cwd: ROOT, stdio: 'inherit', detached: true },
 )
-server.on('exit', (code) => process.exit(code ?? 0))
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.kill(signal))
+const stopServer = (signal: NodeJS.Signals) => {
+  try {
+    if (server.pid !== undefined) process.kill(-server.pid, signal)
+  } catch {
+    // Already gone.
+  }
+}
+server.on('exit', (code) => {
+  stopServer('SIGTERM')
+  process.exit(code ?? 0)
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stopServer(signal))
+process.on('exit', () => stopServer('SIGTERM'))

@@ -134,6 +134,12 @@ describe('the React Email preview of every real email (npm run email:dev)', () =
             timeout: 60_000,
           })
           .toBe(1)
+      // Stopped, it leaves nothing behind: React Email's CLI runs as a child of its own child.
+      server.child.kill('SIGTERM')
+      await server.exited
+      await expect
+        .poll(() => fetch(url).then(() => 'serving', () => 'stopped'), { timeout: 30_000 })
+        .toBe('stopped')
     } finally {
       await browser?.close()
       server.child.kill('SIGTERM')
