@@ -286,7 +286,8 @@ describe.each(ENGINES)('several courses (%s)', (engine) => {
 
     const token = new URL(t).searchParams.get('token')!
     const restarted = await postForm(h, '/preferences', { token, action: 'course:restart:follow-up' })
-    expect(await restarted.text()).toContain('running: 0 of 3 lessons so far')
+    // The first lesson goes at once: by the time the page is drawn it may already be sent.
+    expect(await restarted.text()).toMatch(/running: [01] of 3 lessons so far/)
     await h.services.sender.whenIdle()
     await runUntil(h, '2027-01-12T00:00:00Z')
     const { rows } = await h.db.query<{ item: string; round: number; status: string }>(
