@@ -137,9 +137,12 @@ describe('the React Email preview of every real email (npm run email:dev)', () =
       // Stopped, it leaves nothing behind: React Email's CLI runs as a child of its own child.
       server.child.kill('SIGTERM')
       await server.exited
-      await expect
-        .poll(() => fetch(url).then(() => 'serving', () => 'stopped'), { timeout: 30_000 })
-        .toBe('stopped')
+      const answering = () =>
+        fetch(url).then(
+          () => true,
+          () => false,
+        )
+      await expect.poll(answering, { timeout: 30_000 }).toBe(false)
     } finally {
       await browser?.close()
       server.child.kill('SIGTERM')
