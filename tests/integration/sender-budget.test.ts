@@ -70,7 +70,11 @@ describe.each(ENGINES)('the scheduler tick (%s)', (engine) => {
 
     // Within the budget, one tick sends batch after batch until nothing is due.
     const second = (await h.services.scheduler.tickNow()) as SendReport
-    expect(second).toMatchObject({ batches: 6 - first.batches, sent: 60 - first.sent })
+    expect(second.sent).toBe(60 - first.sent)
+    // Lanes claim side by side: on PostgreSQL a claim can come back short while another lane's claim
+    // commits, so there may be one batch more than the rows need.
+    expect(second.batches).toBeGreaterThanOrEqual(6 - first.batches)
+    expect(second.failed).toBe(0)
     expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 60 })
     expect(await h.outbox()).toHaveLength(60)
   })
