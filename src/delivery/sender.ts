@@ -69,6 +69,8 @@ interface RunState {
   claimed: number
   /** A lane stopped the run (pause, budget, error): the others end after their current batch. */
   ended: boolean
+  /** Lanes still sending. */
+  running: number
 }
 
 const emptyReport = (): SendReport => ({
@@ -91,8 +93,11 @@ export class Sender {
   #soon: Promise<void> | null = null
   readonly #wanted: number[] = []
   readonly #abort = new AbortController()
-  /** Whether the last provider call waited for its turn of the shared rate (lanes join only if not). */
-  #paced = false
+  /**
+   * Provider calls in a row that did not wait for their turn of the shared rate (0: the last one
+   * waited). A lane joins only after two: the first call after a quiet spell always finds its turn free.
+   */
+  #unpaced = 0
 
   constructor(private readonly deps: SenderDeps) {}
 
@@ -158,12 +163,14 @@ export class Sender {
       asked,
       claimed: 0,
       ended: false,
+      running: 0,
     }
     // One lane to begin with; another joins each time a lane has sent a full batch (more is waiting)
-    // without waiting for the shared rate, up to BATCHES_IN_FLIGHT: a few due emails, a signup's
-    // confirmation, or a rate limit that sets the pace keep one lane. A lane's
-    // failure is kept as a value from its start (a lane that joined while the others were awaited
-    // must not reject with no one listening).
+    // and the last two calls did not wait for the shared rate, up to BATCHES_IN_FLIGHT: a few due
+    // emails, a signup's confirmation, or a rate limit that sets the pace keep one lane (a lane whose
+    // call waited for its turn leaves while another is running). A lane's failure is kept as a value
+    // from its start (a lane that joined while the others were awaited must not reject with no one
+    // listening).
     const lanes: Promise<{ error: unknown } | null>[] = []
     const most = options.inFlight ?? BATCHES_IN_FLIGHT
     const addLane = () => {
@@ -191,6 +198,7 @@ export class Sender {
     addLane: () => void,
   ): Promise<void> {
     const { db, realClock, clock, settings } = this.deps
+    run.running++
     try {
       while (!run.ended && !this.stopped && realClock.now().getTime() < run.deadline) {
         const paused = await sendingPausedUntil(db, realClock.now())
@@ -218,9 +226,10 @@ export class Sender {
         const size = claimed?.members ?? 0
         run.claimed += size
         const result = await this.#processOrHandBack(batch)
-        // More is waiting, and this call did not wait for its turn of the shared rate: another lane
-        // can use the time. When the rate sets the pace, more lanes would add only jitter.
-        if (size >= settings.batchSize && !this.#paced) addLane()
+        // More is waiting, and the calls did not wait for their turn of the shared rate: another lane
+        // can use the time. When the rate sets the pace, more lanes add only bunched calls (which a
+        // provider counting per second answers with 429s): this lane leaves if another goes on.
+        if (size >= settings.batchSize && this.#unpaced >= 2) addLane()
         report.batches++
         report.sent += result.sent
         report.failed += result.failed
@@ -231,6 +240,7 @@ export class Sender {
           report.paused = result.paused
           break
         }
+        if (this.#unpaced === 0 && run.running > 1) return
         // Asked for these ids only: once all are claimed, or a claim took less than a full batch (the
         // rest are sent already, not due, or another worker's), asking again would cost two statements
         // for nothing at every signup.
@@ -239,6 +249,8 @@ export class Sender {
     } catch (error) {
       run.ended = true
       throw error
+    } finally {
+      run.running--
     }
     // Paused, out of time or stopped: the other lanes stop after the batch they hold.
     run.ended = true
@@ -303,7 +315,7 @@ export class Sender {
         sendable.map((s) => s.email),
       )
       if (call.kind === 'paused') report.paused = { until: call.until, reason: call.reason }
-      this.#paced = call.kind === 'answered' && call.paced
+      if (call.kind === 'answered') this.#unpaced = call.paced ? 0 : this.#unpaced + 1
       ending = endingOf(
         call,
         { batch, sendable, earlier: outcomes, maxAttempts: settings.maxAttempts },

@@ -108,33 +108,43 @@ describe.each(ENGINES)('the scheduler tick (%s)', (engine) => {
       start: T0.toISOString(),
       env: { SEND_BATCH_SIZE: '10' },
       mailer: held.mailer,
+      // On real time the shared rate's turns (about 1 ms apart) pass: no call waits for its turn.
+      realClock: 'system',
     })
-    await seedDueReaders(h.db, { count: 100, item: 'start', dueAt: T0 })
+    await seedDueReaders(h.db, { count: 150, item: 'start', dueAt: T0 })
     const report = (await h.services.scheduler.tickNow()) as SendReport
     expect(held.state.most).toBe(BATCHES_IN_FLIGHT)
-    expect(report).toMatchObject({ batches: 10, sent: 100 })
-    expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 100 })
+    expect(report).toMatchObject({ batches: 15, sent: 150 })
+    expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 150 })
     const outbox = await h.outbox()
-    expect(outbox).toHaveLength(100)
-    expect(new Set(outbox.map((m) => m.to)).size).toBe(100)
+    expect(outbox).toHaveLength(150)
+    expect(new Set(outbox.map((m) => m.to)).size).toBe(150)
   })
 
-  it('keeps one batch in flight when the shared rate sets the pace', async () => {
-    const held = heldMailer(() => false, 50)
+  it('keeps one batch claimed at a time when the shared rate sets the pace', async () => {
+    // At each provider call: how many batches are claimed and not yet settled (one per lane).
+    const open: number[] = []
     h = await shortCourse({
       engine,
       start: T0.toISOString(),
       env: { SEND_BATCH_SIZE: '10' },
-      mailer: held.mailer,
+      mailer: (clock, outboxDir) =>
+        hookedMailer(clock, outboxDir, async () => {
+          const { rows } = await h.db.query<{ n: number }>(
+            'select count(*)::int as n from send_batches where completed_at is null',
+          )
+          open.push(rows[0]!.n)
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }),
+      realClock: 'system',
     })
-    // Ten calls a second: each waits about 100 ms for its turn. The harness's real clock is its fake
-    // clock, so the waits pass at once, and each is still a wait for the rate.
-    await h.db.query('update send_control set rate_per_second = 10')
+    // Five calls a second: a call takes about 50 ms, so each after the first waits for its turn.
+    await h.db.query('update send_control set rate_per_second = 5')
     await seedDueReaders(h.db, { count: 60, item: 'start', dueAt: T0 })
     const report = (await h.services.scheduler.tickNow()) as SendReport
     expect(report).toMatchObject({ batches: 6, sent: 60 })
-    // The first call came at once (its turn was free), so a second lane may have joined; no more.
-    expect(held.state.most).toBeLessThanOrEqual(2)
+    // Every call after the first waited for its turn: no second lane claimed a batch to wait with.
+    expect(open).toEqual([1, 1, 1, 1, 1, 1])
     expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 60 })
   })
 
