@@ -72,7 +72,7 @@ describe.each(ENGINES)('the scheduler tick (%s)', (engine) => {
     const second = (await h.services.scheduler.tickNow()) as SendReport
     expect(second.sent).toBe(60 - first.sent)
     // Lanes claim side by side: on PostgreSQL a claim can come back short while another lane's claim
-    // commits, so there may be one batch more than the rows need.
+    // commits (see the next test), so there may be a batch more than the rows need.
     expect(second.batches).toBeGreaterThanOrEqual(6 - first.batches)
     expect(second.failed).toBe(0)
     expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 60 })
@@ -114,7 +114,11 @@ describe.each(ENGINES)('the scheduler tick (%s)', (engine) => {
     await seedDueReaders(h.db, { count: 150, item: 'start', dueAt: T0 })
     const report = (await h.services.scheduler.tickNow()) as SendReport
     expect(held.state.most).toBe(BATCHES_IN_FLIGHT)
-    expect(report).toMatchObject({ batches: 15, sent: 150 })
+    expect(report.sent).toBe(150)
+    // A claim can come back short on PostgreSQL when rows it sorted were just claimed by another lane
+    // (they are re-checked after the sort and dropped): a batch more than the rows need, at most a few.
+    expect(report.batches).toBeGreaterThanOrEqual(15)
+    expect(report.failed).toBe(0)
     expect(await deliveryStates(h.db, 'lesson', 'start')).toEqual({ sent: 150 })
     const outbox = await h.outbox()
     expect(outbox).toHaveLength(150)
