@@ -116,7 +116,27 @@ describe('the React Email preview of every real email (npm run email:dev)', () =
       await waitForHttp(url, 120_000)
       expect(await (await fetch(url)).text()).toContain('The second lesson')
       const page = browser ? await browser.newPage() : null
+      // The open preview logs "Reloading..." each time React Email tells it a file changed.
+      let reloads = 0
+      page?.on('console', (message) => {
+        if (message.text() === 'Reloading...') reloads++
+      })
       await page?.goto(url)
+      if (page) {
+        // React Email starts watching the folder and accepts the page's socket only after its server
+        // answers: until a change in the folder reaches the page, an edit could go unseen.
+        const probe = path.join(copy.out, 'hot-reload-probe.txt')
+        let probes = 0
+        await expect
+          .poll(
+            () => {
+              writeFileSync(probe, String(++probes))
+              return reloads
+            },
+            { timeout: 90_000, interval: 1_000 },
+          )
+          .toBeGreaterThan(0)
+      }
       const lesson = path.join(copy.source.lessonsDir, 'short/01-second.md')
       writeFileSync(
         lesson,
@@ -134,6 +154,11 @@ describe('the React Email preview of every real email (npm run email:dev)', () =
             timeout: 60_000,
           })
           .toBe(1)
+          .catch((error: Error) => {
+            throw new Error(
+              `${error.message}\nreloads seen by the page: ${reloads}\nemail:dev said:\n${server.output()}`,
+            )
+          })
       // Stopped, it leaves nothing behind: React Email's CLI runs as a child of its own child.
       server.child.kill('SIGTERM')
       await server.exited
