@@ -64,6 +64,7 @@ describe('CLI commands with broken content', () => {
     expect(JSON.parse(shown.out).subscriber.status).toBe('unsubscribed')
     const erased = await course(['subscribers', 'erase', 'bob@example.org', '--yes'])
     expect(erased.code, erased.err).toBe(0)
+    expect(erased.err).toMatch(WARNING)
     expect((await course(['subscribers', 'show', 'bob@example.org'])).code).toBe(1)
   })
 
