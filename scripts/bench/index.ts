@@ -8,7 +8,7 @@
  * Benchmarks, not tests: a slow figure never fails the run. A benchmark that breaks does (exit 1),
  * after the others have run. PostgreSQL rows say "NOT MEASURED" when the server does not answer.
  *
- * Options: --quick, --runs N (repeats per figure), --only personalize,build,tick,throughput,signup,memory,admin,engine,footprint
+ * Options: --quick, --runs N (repeats per figure), --only personalize,build,tick,throughput,signup,memory,admin,engine,footprint,import
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -20,6 +20,7 @@ import { benchBuild } from './build'
 import type { BenchContext } from './context'
 import { benchEngine } from './engine'
 import { benchFootprint } from './footprint'
+import { benchImport } from './import'
 import { benchMemory } from './memory'
 import { benchPersonalize } from './personalize'
 import { formatMarkdown, formatTable, notMeasured, type Row } from './report'
@@ -38,6 +39,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   admin: benchAdminPaging,
   engine: benchEngine,
   footprint: benchFootprint,
+  import: benchImport,
 }
 
 /** The commit measured, and whether tracked files differ from it (results belong to a version). */

@@ -8,7 +8,7 @@ import { createHarness, type Harness } from '../helpers/harness'
 import { MAIN_COURSE } from '../helpers/web'
 
 // Large enough for many chunks and a file far bigger than one chunk's reading; the import's speed at
-// 100,000 rows and more is measured by `npm run bench`, not here.
+// 100,000 rows is measured by `npm run bench` (scripts/bench/import.ts), not here.
 const ROWS = 20_000
 
 type Kind = 'bad' | 'duplicate' | 'pending' | 'confirmed'
