@@ -1,56 +1,9 @@
-import type { Content } from '../content/catalog'
-import { DatabaseUnavailableError, type Db, type Queryable } from '../db/db'
-import type { DeliveryKind } from '../db/rows'
-import type { Clock } from '../lib/clock'
-import type { Logger } from '../lib/logger'
-import type { Mailer, OutgoingEmail } from '../mail/mailer'
-import { type ComposeSettings, composeEmail } from './compose'
-import type { Outcome, Policies } from './policy'
-import { callThroughThrottle } from './provider-call'
-import { type BatchEnd, endingOf, settleBatch } from './settle'
-import {
-  type Batch,
-  type ClaimFilter,
-  claimNewBatch,
-  loadMembers,
-  type Member,
-  type Removal,
-  reclaimBatch,
-  removeFromBatch,
-} from './store/batches'
+import { DatabaseUnavailableError } from '../db/db'
+import { emptyReport, handBack, type SenderDeps, type SendReport, sendBatch } from './send-batch'
+import { type Batch, type ClaimFilter, claimNewBatch, reclaimBatch } from './store/batches'
 import { sendingPausedUntil } from './throttle'
 
-export interface SenderSettings {
-  workerId: string
-  leaseMs: number
-  maxAttempts: number
-  batchSize: number
-  compose: ComposeSettings
-}
-
-export interface SenderDeps {
-  db: Db
-  mailer: Mailer
-  /** Scheduling time: what is due, course planning, recorded timestamps (movable with `run-due --at`). */
-  clock: Clock
-  /** Real time: leases, the shared throttle, retry backoff. */
-  realClock: Clock
-  logger: Logger
-  /** The current content (reloaded when files change). */
-  content: () => Promise<Content>
-  /** What each kind's owner says about its emails. */
-  policies: Policies
-  settings: SenderSettings
-}
-
-export interface SendReport {
-  batches: number
-  sent: number
-  failed: number
-  skipped: number
-  retrying: number
-  paused: { until: Date; reason: string | null } | null
-}
+export type { SenderDeps, SenderSettings, SendReport } from './send-batch'
 
 /**
  * Batches one run sends at the same time. While one batch waits for the provider (or the outbox's
@@ -72,15 +25,6 @@ interface RunState {
   /** Lanes still sending. */
   running: number
 }
-
-const emptyReport = (): SendReport => ({
-  batches: 0,
-  sent: 0,
-  failed: 0,
-  skipped: 0,
-  retrying: 0,
-  paused: null,
-})
 
 /**
  * Claims due deliveries in batches and sends them exactly once: claim (membership and key persisted),
@@ -258,111 +202,21 @@ export class Sender {
 
   /**
    * Processes a batch; if the database connection is lost on the way, hands the batch back for the
-   * next tick (best effort: the same key and members, so a retry is the same request) and ends the
-   * tick. Without the hand-back it would wait for its lease to run out.
+   * next tick and ends the tick.
    */
   async #processOrHandBack(batch: Batch): Promise<SendReport> {
     try {
       return await this.processBatch(batch)
     } catch (error) {
-      if (error instanceof DatabaseUnavailableError)
-        await settleBatch(
-          this.deps.db,
-          batch,
-          {
-            end: 'later',
-            at: this.deps.realClock.now(),
-            error: 'database connection lost',
-            countAttempt: false,
-          },
-          this.deps.policies,
-          this.deps.clock.now(),
-        ).catch(() => {})
+      if (error instanceof DatabaseUnavailableError) await handBack(this.deps, batch)
       throw error
     }
   }
 
-  /** Sends one claimed batch and settles it. */
+  /** Sends one claimed batch and settles it ({@link sendBatch}), counting the calls that found their turn free. */
   async processBatch(batch: Batch): Promise<SendReport> {
-    const { db, clock, logger, settings, policies } = this.deps
-    const report = emptyReport()
-    const content = await this.deps.content()
-    const now = clock.now()
-    const members = await loadMembers(db, batch.id)
-    const attempted = batch.attempted_at !== null
-    logger.info(
-      { batchId: batch.id, members: members.length, attempts: batch.attempts, retry: attempted },
-      'claimed batch',
-    )
-    // A retry repeats the first request exactly (same members, same key), or the provider could not
-    // recognise it and a person might get the email twice: the policies decide only before it.
-    const toSend = attempted ? members : await db.transaction((tx) => this.#decide(tx, members, now))
-    report.skipped = members.length - toSend.length
-
-    const outcomes: Outcome[] = []
-    const sendable: { member: Member; email: OutgoingEmail }[] = []
-    for (const member of toSend) {
-      const email = composeEmail(member, content, settings.compose)
-      if (email) sendable.push({ member, email })
-      else outcomes.push({ member, sent: false, error: `content "${member.item}" not found` })
-    }
-    let ending: BatchEnd = { end: 'done', outcomes }
-    if (sendable.length > 0) {
-      const call = await callThroughThrottle(
-        this.deps,
-        this.#abort.signal,
-        batch,
-        sendable.map((s) => s.email),
-      )
-      if (call.kind === 'paused') report.paused = { until: call.until, reason: call.reason }
-      if (call.kind === 'answered') this.#unpaced = call.paced ? 0 : this.#unpaced + 1
-      ending = endingOf(
-        call,
-        { batch, sendable, earlier: outcomes, maxAttempts: settings.maxAttempts },
-        this.deps,
-      )
-    }
-    await settleBatch(db, batch, ending, policies, now)
-    if (ending.end === 'later') {
-      if (report.paused === null && !this.stopped) report.retrying = sendable.length
-      return report
-    }
-    for (const outcome of ending.outcomes) {
-      const ids = {
-        deliveryId: outcome.member.id,
-        subscriberId: outcome.member.subscriber_id,
-        kind: outcome.member.kind,
-        item: outcome.member.item,
-      }
-      if (outcome.sent) logger.info({ ...ids, providerId: outcome.providerId, batchId: batch.id }, 'sent')
-      else logger.error({ ...ids, batchId: batch.id, error: outcome.error }, 'send failed for good')
-    }
-    report.sent = ending.outcomes.filter((o) => o.sent).length
-    report.failed = ending.outcomes.length - report.sent
+    const { report, paced } = await sendBatch(this.deps, batch, this.#abort.signal)
+    if (paced !== null) this.#unpaced = paced ? 0 : this.#unpaced + 1
     return report
-  }
-
-  /**
-   * Asks each kind's policy about its members (inside the batch's transaction, where the policy may
-   * also write), takes out those not to send, and returns the rest in order.
-   */
-  async #decide(tx: Queryable, members: Member[], now: Date): Promise<Member[]> {
-    const byKind = new Map<DeliveryKind, Member[]>()
-    for (const member of members) byKind.set(member.kind, [...(byKind.get(member.kind) ?? []), member])
-    const sending = new Set<number>()
-    const removals: Removal[] = []
-    for (const [kind, group] of byKind) {
-      const decisions = await this.deps.policies[kind].decide(tx, group, now)
-      group.forEach((member, index) => {
-        const decision = decisions[index] ?? { action: 'send' }
-        if (decision.action === 'send') sending.add(member.id)
-        else if (decision.action === 'postpone')
-          removals.push({ id: member.id, how: 'postpone', until: decision.until })
-        else if (decision.action === 'drop') removals.push({ id: member.id, how: 'drop' })
-        else removals.push({ id: member.id, how: decision.action, reason: decision.reason })
-      })
-    }
-    await removeFromBatch(tx, removals, now)
-    return members.filter((member) => sending.has(member.id))
   }
 }
