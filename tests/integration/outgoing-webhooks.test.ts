@@ -78,6 +78,57 @@ describe.each(ENGINES)('outgoing webhooks (%s)', (engine) => {
     await h.services.webhooks.whenIdle()
   }
 
+  it('tells in subscriber.created exactly what the signup stored, for each of a group of signups', async () => {
+    await setUp({ events: ['subscriber.created'] })
+    // Signups that arrive together are stored in one statement: each event must still be its own row's.
+    await Promise.all([
+      postForm(h, '/subscribe', {
+        email: 'g1@example.org',
+        name: 'Ann',
+        course: 'short',
+        timezone: 'Europe/Paris',
+      }),
+      postForm(h, '/subscribe', {
+        email: 'g2@example.org',
+        course: 'short',
+        timezone: 'UTC',
+        newsletter: 'no',
+      }),
+      postForm(h, '/subscribe', { email: 'g3@example.org', name: 'Cy', course: 'short' }),
+    ])
+    await deliver()
+    const { rows } = await h.db.query<{
+      id: number
+      email: string
+      name: string | null
+      timezone: string
+      status: string
+      newsletter_opt_in: boolean
+      created_at: Date
+      confirmed_at: Date | null
+    }>('select * from subscribers order by id')
+    expect(rows).toHaveLength(3)
+    const sent = new Map(
+      receiver.received.map((r) => [r.payload.data.subscriber.id, r.payload.data.subscriber]),
+    )
+    for (const row of rows)
+      expect(sent.get(row.id)).toEqual({
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        timezone: row.timezone,
+        status: 'pending',
+        newsletter: row.newsletter_opt_in,
+        created_at: row.created_at.toISOString(),
+        confirmed_at: null,
+      })
+    expect(rows.map((r) => [r.name, r.timezone, r.newsletter_opt_in])).toEqual([
+      ['Ann', 'Europe/Paris', true],
+      [null, 'UTC', false],
+      ['Cy', 'UTC', true],
+    ])
+  })
+
   it('delivers every event type, signed so that standardwebhooks verifies it, each id once', async () => {
     await setUp()
     const key = await apiKey(h)
