@@ -392,6 +392,27 @@ describe.each(ENGINES)('signup over HTTP (%s)', (engine) => {
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('POST')
+    // Every answer to a post from another site says it may be read there: stored, refused, redirected.
+    const post = (body: string, type: string) =>
+      h.services.web.request('/subscribe', {
+        method: 'POST',
+        headers: { origin: 'https://blog.example.net', 'content-type': type },
+        body,
+      })
+    const answers = [
+      await post(JSON.stringify({ email: 'cors@example.org', course: MAIN_COURSE }), 'application/json'),
+      await post(JSON.stringify({ email: 'not an address', course: MAIN_COURSE }), 'application/json'),
+      await post(`email=cors2%40example.org&course=${MAIN_COURSE}`, 'application/x-www-form-urlencoded'),
+    ]
+    expect(answers.map((a) => a.status)).toEqual([201, 400, 303])
+    for (const answer of answers) {
+      expect(answer.headers.get('access-control-allow-origin')).toBe('*')
+      // The route's own headers are kept beside it.
+      expect(answer.headers.get('content-security-policy')).not.toBeNull()
+    }
+    expect(answers[0]!.headers.get('content-type')).toContain('application/json')
+    expect(answers[2]!.headers.get('location')).toBe('/subscribe/thanks')
   })
 
   it('reports the database in /healthz', async () => {
