@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import type { BatchResult, Mailer, OutgoingEmail, SendFailure } from '../mail/mailer'
 import { type Batch, markAttempted } from './store/batches'
-import { adaptRate, holdSlotsUntil, pauseSending, reserveSlot } from './throttle'
+import { adaptRate, type CallWindow, holdSlotsUntil, pauseSending, reserveSlot } from './throttle'
 
 /**
  * A wait for the shared rate this long or longer means the rate sets the pace (a provider limit of a
@@ -25,6 +25,8 @@ export interface ProviderCallDeps {
   clock: Clock
   realClock: Clock
   logger: Logger
+  /** This sender's calls, for the provider's one-second window. */
+  calls: CallWindow
 }
 
 /**
@@ -68,9 +70,10 @@ async function pauseAll(deps: ProviderCallDeps, batch: Batch, failure: SendFailu
 }
 
 /**
- * Waits for a slot of the shared rate, marks the batch attempted (from then on a retry must be the
- * same request), calls the provider, and waits out short 429s in place. It never releases the batch:
- * what happens to it is decided from the result, in one place (settle.ts).
+ * Waits for a slot of the shared rate and for room in the provider's one-second window, marks the
+ * batch attempted (from then on a retry must be the same request), calls the provider, and waits out
+ * short 429s in place. It never releases the batch: what happens to it is decided from the result, in
+ * one place (settle.ts).
  */
 export async function callThroughThrottle(
   deps: ProviderCallDeps,
@@ -86,11 +89,18 @@ export async function callThroughThrottle(
       const reason = slot.reason ?? 'paused'
       return { kind: 'paused', until: slot.pausedUntil, reason, error: `sending paused: ${reason}` }
     }
-    if (slot.waitMs >= PACED_WAIT_MS) paced = true
     await realClock.sleep(slot.waitMs, signal)
-    if (signal.aborted) return { kind: 'stopped' }
-    await markAttempted(db, batch.id, deps.clock.now(), emails.length)
-    const result = await callProvider(deps.mailer, emails, batch.idempotency_key, batch.first_size)
+    const before = realClock.now().getTime()
+    const answered = await deps.calls.take(slot.perSecond, realClock, signal)
+    if (!answered) return { kind: 'stopped' }
+    if (slot.waitMs + realClock.now().getTime() - before >= PACED_WAIT_MS) paced = true
+    let result: BatchResult
+    try {
+      await markAttempted(db, batch.id, deps.clock.now(), emails.length)
+      result = await callProvider(deps.mailer, emails, batch.idempotency_key, batch.first_size)
+    } finally {
+      answered()
+    }
     const limit = result.rateLimit?.limit
     if (limit !== undefined && limit > 0) await adaptRate(db, limit)
     if (!result.ok && result.systemic) return pauseAll(deps, batch, result)

@@ -9,6 +9,7 @@ import type { Outcome, Policies } from './policy'
 import { callThroughThrottle } from './provider-call'
 import { type BatchEnd, endingOf, settleBatch } from './settle'
 import { type Batch, loadMembers, type Member, type Removal, removeFromBatch } from './store/batches'
+import type { CallWindow } from './throttle'
 
 export interface SenderSettings {
   workerId: string
@@ -60,10 +61,15 @@ export interface BatchSent {
 
 /**
  * Sends one claimed batch and settles it: each kind's policy checks its emails again (first attempt
- * only), then compose, send through the shared throttle, settle. Once `signal` is aborted (the sender
- * is stopping), a batch handed back is not counted as retrying.
+ * only), then compose, send through the shared throttle and the sender's window of `calls`, settle.
+ * Once `signal` is aborted (the sender is stopping), a batch handed back is not counted as retrying.
  */
-export async function sendBatch(deps: SenderDeps, batch: Batch, signal: AbortSignal): Promise<BatchSent> {
+export async function sendBatch(
+  deps: SenderDeps,
+  batch: Batch,
+  signal: AbortSignal,
+  calls: CallWindow,
+): Promise<BatchSent> {
   const { db, clock, logger, settings, policies } = deps
   const report = emptyReport()
   const content = await deps.content()
@@ -90,7 +96,7 @@ export async function sendBatch(deps: SenderDeps, batch: Batch, signal: AbortSig
   let paced: boolean | null = null
   if (sendable.length > 0) {
     const call = await callThroughThrottle(
-      deps,
+      { ...deps, calls },
       signal,
       batch,
       sendable.map((s) => s.email),

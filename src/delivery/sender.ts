@@ -1,7 +1,7 @@
 import { DatabaseUnavailableError } from '../db/db'
 import { emptyReport, handBack, type SenderDeps, type SendReport, sendBatch } from './send-batch'
 import { type Batch, type ClaimFilter, claimNewBatch, reclaimBatch } from './store/batches'
-import { sendingPausedUntil } from './throttle'
+import { CallWindow, sendingPausedUntil } from './throttle'
 
 export type { SenderDeps, SenderSettings, SendReport } from './send-batch'
 
@@ -42,6 +42,8 @@ export class Sender {
    * waited). A lane joins only after two: the first call after a quiet spell always finds its turn free.
    */
   #unpaced = 0
+  /** This sender's provider calls, for the provider's one-second window. */
+  readonly #calls = new CallWindow()
 
   constructor(private readonly deps: SenderDeps) {}
 
@@ -215,7 +217,7 @@ export class Sender {
 
   /** Sends one claimed batch and settles it ({@link sendBatch}), counting the calls that found their turn free. */
   async processBatch(batch: Batch): Promise<SendReport> {
-    const { report, paced } = await sendBatch(this.deps, batch, this.#abort.signal)
+    const { report, paced } = await sendBatch(this.deps, batch, this.#abort.signal, this.#calls)
     if (paced !== null) this.#unpaced = paced ? 0 : this.#unpaced + 1
     return report
   }
