@@ -85,11 +85,15 @@ export async function listAudit(
   q: Queryable,
   options: { limit: number; before?: number; subscriberId?: number },
 ): Promise<AuditEntry[]> {
+  // Only the conditions asked for (see searchSubscribers): one reader's entries read their index.
+  const params: unknown[] = [options.limit]
+  const where: string[] = []
+  if (options.before != null) where.push(`id < $${params.push(options.before)}`)
+  if (options.subscriberId != null) where.push(`subscriber_id = $${params.push(options.subscriberId)}`)
   const { rows } = await q.query<AuditEntry>(
     `select id, at, actor, action, subscriber_id, target, detail from audit_log
-     where ($1::bigint is null or id < $1) and ($2::bigint is null or subscriber_id = $2)
-     order by id desc limit $3`,
-    [options.before ?? null, options.subscriberId ?? null, options.limit],
+     ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $1`,
+    params,
   )
   return rows.map((row) => ({
     ...row,

@@ -260,19 +260,25 @@ export async function listSubscribers(
  * any depth), of one status, whose address or name contains `text` (case-insensitive; `%` and `_` are
  * taken literally). The text is matched in one expression, the one migration 009 indexes with trigrams
  * where PostgreSQL has pg_trgm: a fragment found once is then an index lookup, not a read of the list.
+ * The statement holds only the conditions asked for: a prepared statement's generic plan cannot leave
+ * out a "$3 is null or ..." branch, and would then read the list backwards for one fragment.
  */
 export async function searchSubscribers(
   q: Queryable,
   options: { limit: number; before?: number; status?: SubscriberStatus; text?: string },
 ): Promise<Subscriber[]> {
   const text = options.text?.trim().toLowerCase()
-  const pattern = text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null
+  const params: unknown[] = [options.limit]
+  const where: string[] = []
+  if (options.before != null) where.push(`id < $${params.push(options.before)}`)
+  if (options.status != null) where.push(`status = $${params.push(options.status)}`)
+  if (text) {
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    where.push(`(email_key || ' ' || lower(coalesce(name, ''))) like $${params.push(pattern)}`)
+  }
   const { rows } = await q.query<Subscriber>(
-    `select * from subscribers
-     where ($1::bigint is null or id < $1) and ($2::text is null or status = $2)
-       and ($3::text is null or (email_key || ' ' || lower(coalesce(name, ''))) like $3)
-     order by id desc limit $4`,
-    [options.before ?? null, options.status ?? null, pattern, options.limit],
+    `select * from subscribers ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $1`,
+    params,
   )
   return rows
 }
