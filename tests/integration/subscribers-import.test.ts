@@ -3,6 +3,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Subscriber } from '../../src/db/rows'
+import { estimatedRows } from '../../src/db/statistics'
 import {
   recordErasure as addSuppression,
   findErasedKeys as findSuppressedKeys,
@@ -247,6 +248,29 @@ describe.each(ENGINES)('subscribers import (%s)', (engine) => {
       [1, 4, 7, 10].map((i) => `line ${i + 2}: email: An email address needs an @, like name@example.com.`),
     )
     expect(report).toMatchObject({ rows: 11, createdPending: 7, skipped: 4 })
+  })
+
+  it("refreshes the planner's statistics as the import doubles the tables, not in a dry run", async () => {
+    const csv = (from: number, count: number) => {
+      const lines = [HEADER]
+      for (let i = from; i < from + count; i++)
+        lines.push(`s${i}@example.org,S${i},UTC,2027-01-01T00:00:00Z,import`)
+      return `${lines.join('\n')}\n`
+    }
+    const estimates = async () => ({
+      subscribers: await estimatedRows(h.db, 'subscribers'),
+      enrolments: await estimatedRows(h.db, 'enrolments'),
+      deliveries: await estimatedRows(h.db, 'deliveries'),
+    })
+    expect(await estimates()).toEqual({ subscribers: 0, enrolments: 0, deliveries: 0 })
+    await run(csv(0, 300), { chunkSize: 50, dryRun: true })
+    expect(await estimates()).toEqual({ subscribers: 0, enrolments: 0, deliveries: 0 })
+    // Analyzed after 50, 100, 200 created: the last one saw 200 people, each enrolled with lesson 1 queued.
+    expect((await run(csv(0, 300), { chunkSize: 50 })).report).toMatchObject({ createdConfirmed: 300 })
+    expect(await estimates()).toEqual({ subscribers: 200, enrolments: 200, deliveries: 200 })
+    // Into a list of 300, 100 more do not double it: the statistics stay as they were.
+    await run(csv(300, 100), { chunkSize: 50 })
+    expect(await estimates()).toEqual({ subscribers: 200, enrolments: 200, deliveries: 200 })
   })
 
   it('a file without the right header, empty, or not CSV changes nothing', async () => {
