@@ -13,6 +13,8 @@ export interface Config {
   readonly baseUrl: string
   readonly dataDir: string
   readonly databaseUrl: string | undefined
+  /** Prepare statements on the PostgreSQL server (off behind a pooler that cannot keep them). */
+  readonly databasePreparedStatements: boolean
   readonly outboxDir: string
   readonly lessonsDir: string
   readonly newslettersDir: string
@@ -106,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     outboxDir: resolve(e.OUTBOX_DIR),
     lessonsDir: resolve(e.LESSONS_DIR),
     newslettersDir: resolve(e.NEWSLETTERS_DIR),

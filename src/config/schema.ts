@@ -88,6 +88,7 @@ export const envSchema = z.object({
   BASE_URL: url(['http:', 'https:']),
   DATA_DIR: optionalText.default('./data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_PREPARED_STATEMENTS: bool(true),
   OUTBOX_DIR: optionalText.default('./outbox'),
   LESSONS_DIR: optionalText.default('./lessons'),
   NEWSLETTERS_DIR: optionalText.default('./newsletters'),

@@ -70,7 +70,11 @@ export async function openDatabase(
   },
 ): Promise<OpenedDatabase> {
   if (config.databaseUrl) {
-    const db = openPg({ connectionString: config.databaseUrl, applicationName: `course-${options.role}` })
+    const db = openPg({
+      connectionString: config.databaseUrl,
+      applicationName: `course-${options.role}`,
+      prepare: config.databasePreparedStatements,
+    })
     await migrate(db)
     const where = new URL(config.databaseUrl)
     return { db, description: `PostgreSQL at ${where.host}${where.pathname}`, close: () => db.close() }

@@ -107,6 +107,20 @@ describe.runIf(POSTGRES_URL)('prepared statements on a PostgreSQL server', () =>
     ])
   })
 
+  it('prepares nothing when told not to (a pooler in transaction mode)', async () => {
+    const unprepared = openPg({ connectionString: POSTGRES_URL!, schema, max: 1, prepare: false })
+    try {
+      await unprepared.query('insert into t (id, name) values ($1, $2)', [1, 'a'])
+      await unprepared.transaction((tx) => tx.query('select * from t where id = $1', [1]))
+      const { rows } = await unprepared.query(
+        'select count(*)::int as n from pg_prepared_statements where not from_sql',
+      )
+      expect(rows).toEqual([{ n: 0 }])
+    } finally {
+      await unprepared.close()
+    }
+  })
+
   it('keeps a query without parameters, or many statements in one text, unprepared', async () => {
     await db.exec('insert into t (id, name) values (1, $$a;b$$); insert into t (id, name) values (2, $$c$$)')
     expect((await db.query<{ n: number }>('select count(*)::int as n from t')).rows).toEqual([{ n: 2 }])

@@ -27,6 +27,7 @@ describe('configuration', () => {
       outboxDir: '/srv/course/outbox',
       transport: 'outbox',
       databaseUrl: undefined,
+      databasePreparedStatements: true,
       schedule: { sendHour: 9, sendDays: [1, 2, 3, 4, 5, 6, 7], tickCron: '* * * * *', batchSize: 100 },
       resend: { rateLimit: 2 },
     })
@@ -54,6 +55,13 @@ describe('configuration', () => {
     expect(text).toContain('RESEND_RATE_LIMIT: expected a number from 0.1 to 1000')
     expect(text).toContain('NEWSLETTER_SKIP_COURSE_DAY: expected true or false')
     expect(text).toContain('SECRET: expected at least 32 characters')
+  })
+
+  it('turns prepared statements off for a pooler that cannot keep them', () => {
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false)
+    expect(problems({ DATABASE_PREPARED_STATEMENTS: 'sometimes' }).message).toContain(
+      'DATABASE_PREPARED_STATEMENTS: expected true or false',
+    )
   })
 
   it('understands weekday ranges and lists', () => {
