@@ -86,6 +86,23 @@ export async function createTestDb(
   }
 }
 
+/** A new, empty schema on the PostgreSQL server (nothing migrated), and how to drop it. */
+export async function emptyPostgresSchema(): Promise<{ schema: string; drop(): Promise<void> }> {
+  if (!POSTGRES_URL) throw new Error('PostgreSQL is not available')
+  const schema = `s_${process.pid}_${randomBytes(5).toString('hex')}`
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL! })
+    await client.connect()
+    try {
+      await client.query(sql)
+    } finally {
+      await client.end()
+    }
+  }
+  await run(`create schema "${schema}"`)
+  return { schema, drop: () => run(`drop schema if exists "${schema}" cascade`) }
+}
+
 /**
  * A fresh, migrated schema on the PostgreSQL server whose URL child processes can use (the schema is
  * in the connection's search_path), with a Db for the test itself.

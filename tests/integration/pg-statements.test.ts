@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../../src/db/db'
 import { openPg, StatementNames } from '../../src/db/pg-adapter'
-import { POSTGRES_URL } from '../helpers/db'
+import { emptyPostgresSchema, POSTGRES_URL } from '../helpers/db'
 
 describe('statement names', () => {
   it('names each text once, the same name every time, and none beyond the limit', () => {
@@ -34,18 +32,8 @@ describe('statement names', () => {
 })
 
 describe.runIf(POSTGRES_URL)('prepared statements on a PostgreSQL server', () => {
-  let schema: string
+  let space: { schema: string; drop(): Promise<void> }
   let db: Db
-
-  const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL! })
-    await client.connect()
-    try {
-      return await fn(client)
-    } finally {
-      await client.end()
-    }
-  }
 
   /** The named statements of the pool's one connection. */
   const prepared = async (): Promise<string[]> =>
@@ -56,15 +44,14 @@ describe.runIf(POSTGRES_URL)('prepared statements on a PostgreSQL server', () =>
     ).rows.map((row) => row.statement)
 
   beforeEach(async () => {
-    schema = `s_${process.pid}_${randomBytes(5).toString('hex')}`
-    await admin((client) => client.query(`create schema "${schema}"`))
+    space = await emptyPostgresSchema()
     // One connection: what it prepared is what pg_prepared_statements shows.
-    db = openPg({ connectionString: POSTGRES_URL!, schema, max: 1 })
+    db = openPg({ connectionString: POSTGRES_URL!, schema: space.schema, max: 1 })
     await db.exec('create table t (id bigint primary key, name text not null, day date, doc jsonb)')
   })
   afterEach(async () => {
     await db.close()
-    await admin((client) => client.query(`drop schema if exists "${schema}" cascade`))
+    await space.drop()
   })
 
   it('answers as an unnamed statement does, and prepares each text once per connection', async () => {
@@ -108,7 +95,12 @@ describe.runIf(POSTGRES_URL)('prepared statements on a PostgreSQL server', () =>
   })
 
   it('prepares nothing when told not to (a pooler in transaction mode)', async () => {
-    const unprepared = openPg({ connectionString: POSTGRES_URL!, schema, max: 1, prepare: false })
+    const unprepared = openPg({
+      connectionString: POSTGRES_URL!,
+      schema: space.schema,
+      max: 1,
+      prepare: false,
+    })
     try {
       await unprepared.query('insert into t (id, name) values ($1, $2)', [1, 'a'])
       await unprepared.transaction((tx) => tx.query('select * from t where id = $1', [1]))

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db'
 import type { DeliveryKind } from '../../db/rows'
+import { refreshStatistics } from '../../db/statistics'
 
 /**
  * The delivery queue's writes: putting emails in, taking waiting ones out, moving them. Every insert
@@ -98,7 +99,7 @@ export async function queueForReaders(
  * error.
  */
 export async function refreshQueueStatistics(q: Queryable): Promise<void> {
-  await q.query('analyze deliveries')
+  await refreshStatistics(q, ['deliveries'])
 }
 
 /**
